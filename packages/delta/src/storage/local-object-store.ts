@@ -1,0 +1,193 @@
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "@mlfusion/core";
+import type { ObjectMeta, ObjectStore } from "./object-store.js";
+
+/**
+ * An ObjectStore over a local folder: the embedded default. Writes go to a temporary file first and are
+ * renamed (put) or hard-linked (putIfAbsent, atomic and exclusive on POSIX file systems) into place, so a
+ * crash never leaves a torn object behind.
+ *
+ * @example
+ * const store = createLocalObjectStore("/data/demo/table");
+ * await store.putIfAbsent("_delta_log/00000000000000000000.json", bytes);
+ */
+export function createLocalObjectStore(root: string): ObjectStore {
+  return new LocalObjectStore(resolve(root));
+}
+
+class LocalObjectStore implements ObjectStore {
+  readonly location: string;
+
+  constructor(private readonly root: string) {
+    this.location = root;
+  }
+
+  private resolvePath(path: string): string {
+    const full = resolve(this.root, path);
+    if (full !== this.root && !full.startsWith(this.root + sep)) {
+      throw new InvalidArgumentError(`Path ${JSON.stringify(path)} escapes the table root ${this.root}.`);
+    }
+    return full;
+  }
+
+  async list(prefix: string, options: { startAfter?: string; signal?: AbortSignal } = {}): Promise<ObjectMeta[]> {
+    const slash = prefix.lastIndexOf("/");
+    const folder = slash >= 0 ? prefix.slice(0, slash) : "";
+    const out: ObjectMeta[] = [];
+    await this.walk(this.resolvePath(folder), out, options.signal);
+    const startAfter = options.startAfter;
+    return out
+      .filter((o) => o.path.startsWith(prefix) && (startAfter === undefined || o.path > startAfter))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  private async walk(dir: string, out: ObjectMeta[], signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        await this.walk(full, out, signal);
+      } else if (entry.isFile()) {
+        if (entry.name.startsWith(".tmp-")) continue; // in-flight writes of this store
+        const info = await stat(full).catch((error: unknown) => {
+          if (isErrno(error, "ENOENT")) return undefined; // removed while listing
+          throw error;
+        });
+        if (info === undefined) continue;
+        out.push({ path: toPosix(relative(this.root, full)), size: info.size, lastModified: info.mtimeMs });
+      }
+    }
+  }
+
+  async head(path: string): Promise<ObjectMeta> {
+    try {
+      const info = await stat(this.resolvePath(path));
+      return { path, size: info.size, lastModified: info.mtimeMs };
+    } catch (error) {
+      throw this.mapNotFound(error, path);
+    }
+  }
+
+  async get(path: string, signal?: AbortSignal): Promise<Uint8Array> {
+    try {
+      const options = signal === undefined ? {} : { signal };
+      const buffer = await readFile(this.resolvePath(path), options);
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    } catch (error) {
+      throw this.mapNotFound(error, path);
+    }
+  }
+
+  async getRange(path: string, start: number, end: number, signal?: AbortSignal): Promise<Uint8Array> {
+    signal?.throwIfAborted();
+    let handle: import("node:fs/promises").FileHandle;
+    try {
+      handle = await open(this.resolvePath(path), "r");
+    } catch (error) {
+      throw this.mapNotFound(error, path);
+    }
+    try {
+      const length = Math.max(0, end - start);
+      const out = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(out, filled, length - filled, start + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled === length ? out : out.subarray(0, filled);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async put(path: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const target = this.resolvePath(path);
+    const temp = await this.writeTemp(target, data, signal);
+    try {
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async putIfAbsent(path: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const target = this.resolvePath(path);
+    const temp = await this.writeTemp(target, data, signal);
+    try {
+      // link(2) fails with EEXIST when the target exists: an atomic, exclusive create of complete content.
+      await link(temp, target);
+    } catch (error) {
+      if (isErrno(error, "EEXIST")) {
+        throw new AlreadyExistsError(`${path} already exists in ${this.location}.`, { cause: error });
+      }
+      throw error;
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  async putStream(path: string, chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<{ size: number }> {
+    const target = this.resolvePath(path);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(dirname(target), `.tmp-${randomUUID()}`);
+    let size = 0;
+    try {
+      const counted = (async function* () {
+        for await (const chunk of chunks) {
+          size += chunk.byteLength;
+          yield chunk;
+        }
+      })();
+      await pipeline(counted, createWriteStream(temp), signal === undefined ? {} : { signal });
+      await rename(temp, target);
+      return { size };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    await rm(this.resolvePath(path), { force: true });
+  }
+
+  private async writeTemp(target: string, data: Uint8Array, signal: AbortSignal | undefined): Promise<string> {
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(dirname(target), `.tmp-${randomUUID()}`);
+    try {
+      await writeFile(temp, data, signal === undefined ? {} : { signal });
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    return temp;
+  }
+
+  private mapNotFound(error: unknown, path: string): unknown {
+    if (isErrno(error, "ENOENT") || isErrno(error, "EISDIR")) {
+      return new NotFoundError(`${path} does not exist in ${this.location}.`, { cause: error });
+    }
+    return error;
+  }
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return error instanceof Error && "code" in error && error.code === code;
+}
+
+function toPosix(path: string): string {
+  return sep === "/" ? path : path.split(sep).join("/");
+}

@@ -1,0 +1,5 @@
+export type { PythonResult } from "./python.js";
+export { pythonExecutable, repoRoot, runPython } from "./python.js";
+export { deltaConformanceRoot, sharedRoot } from "./shared-data.js";
+export type { TempDir } from "./temp-dir.js";
+export { createTempDir } from "./temp-dir.js";
