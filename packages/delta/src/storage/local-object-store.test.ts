@@ -15,7 +15,9 @@ describe("LocalObjectStore", () => {
   it("lets exactly one of many racing putIfAbsent calls win", async () => {
     const store = createLocalObjectStore(dir.path);
     const results = await Promise.allSettled(
-      Array.from({ length: 16 }, (_, i) => store.putIfAbsent("_delta_log/00000000000000000000.json", Buffer.from(`w${i}`))),
+      Array.from({ length: 16 }, (_, i) =>
+        store.putIfAbsent("_delta_log/00000000000000000000.json", Buffer.from(`w${i}`)),
+      ),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     for (const r of results) {
