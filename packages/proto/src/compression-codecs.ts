@@ -1,0 +1,22 @@
+import { CompressionType, compressionRegistry } from "apache-arrow";
+import { decompress as zstdDecompress } from "fzstd";
+import { compress as lz4Compress, decompress as lz4Decompress } from "lz4js";
+
+let registered = false;
+
+/**
+ * Registers ZSTD and LZ4_FRAME codecs in apache-arrow's `compressionRegistry`, so that IPC bodies compressed by
+ * pyarrow (`IpcWriteOptions(compression="zstd"|"lz4")`) decode. Idempotent. Pure-JS codecs: no native builds.
+ *
+ * @example
+ * registerCompressionCodecs();
+ */
+export function registerCompressionCodecs(): void {
+  if (registered) return;
+  registered = true;
+  compressionRegistry.set(CompressionType.ZSTD, { decode: (data) => zstdDecompress(data) });
+  compressionRegistry.set(CompressionType.LZ4_FRAME, {
+    encode: (data) => Uint8Array.from(lz4Compress(data)),
+    decode: (data) => Uint8Array.from(lz4Decompress(data)),
+  });
+}

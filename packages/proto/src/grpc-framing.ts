@@ -1,0 +1,123 @@
+/**
+ * gRPC length-prefixed message framing (PROTOCOL-HTTP2.md of grpc/grpc): each message is a 1-byte compressed
+ * flag, a 4-byte big-endian length and the message bytes. Shared by the server and the client transports.
+ */
+
+/** Thrown by the decoder; `kind` tells the transport which status to answer with. */
+export class GrpcFramingError extends Error {
+  constructor(
+    readonly kind: "too-large" | "compressed" | "truncated",
+    message: string,
+  ) {
+    super(message);
+    this.name = "GrpcFramingError";
+  }
+}
+
+/** The 5-byte prefix of a message of `length` bytes. */
+export function grpcFramePrefix(length: number): Buffer {
+  const prefix = Buffer.allocUnsafe(5);
+  prefix[0] = 0;
+  prefix.writeUInt32BE(length, 1);
+  return prefix;
+}
+
+/** One whole frame (prefix + message) in a single buffer; for small messages. */
+export function encodeGrpcFrame(message: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + message.byteLength);
+  out[0] = 0;
+  out.writeUInt32BE(message.byteLength, 1);
+  out.set(message, 5);
+  return out;
+}
+
+/**
+ * Incremental decoder: push HTTP/2 DATA chunks, get back whole messages. A message inside one chunk is returned
+ * as a view (no copy); a message spanning chunks is assembled once into fresh memory.
+ *
+ * @example
+ * const decoder = new GrpcMessageDecoder(64 * 1024 * 1024);
+ * for (const message of decoder.push(chunk)) handle(message);
+ */
+export class GrpcMessageDecoder {
+  private header = Buffer.alloc(5);
+  private headerFill = 0;
+  private message: Buffer | undefined;
+  private messageFill = 0;
+
+  constructor(private readonly maxMessageBytes: number) {}
+
+  /** True when no partial message is pending (a clean end of stream). */
+  get idle(): boolean {
+    return this.headerFill === 0 && this.message === undefined;
+  }
+
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.message === undefined) {
+        if (this.headerFill === 0 && chunk.length - offset >= 5) {
+          const length = this.checkHeader(chunk, offset);
+          offset += 5;
+          if (chunk.length - offset >= length) {
+            out.push(chunk.subarray(offset, offset + length));
+            offset += length;
+            continue;
+          }
+          this.startMessage(length);
+          continue;
+        }
+        const take = Math.min(5 - this.headerFill, chunk.length - offset);
+        chunk.copy(this.header, this.headerFill, offset, offset + take);
+        this.headerFill += take;
+        offset += take;
+        if (this.headerFill === 5) {
+          const length = this.checkHeader(this.header, 0);
+          this.headerFill = 0;
+          this.startMessage(length);
+          if (length === 0) out.push(this.finishMessage());
+        }
+        continue;
+      }
+      const take = Math.min(this.message.length - this.messageFill, chunk.length - offset);
+      chunk.copy(this.message, this.messageFill, offset, offset + take);
+      this.messageFill += take;
+      offset += take;
+      if (this.messageFill === this.message.length) out.push(this.finishMessage());
+    }
+    return out;
+  }
+
+  /** Throws when the stream ended in the middle of a message. */
+  end(): void {
+    if (!this.idle) throw new GrpcFramingError("truncated", "The stream ended in the middle of a gRPC message.");
+  }
+
+  private checkHeader(buffer: Buffer, offset: number): number {
+    if (buffer[offset] !== 0) {
+      throw new GrpcFramingError("compressed", "Compressed gRPC messages are not supported; send them uncompressed.");
+    }
+    const length = buffer.readUInt32BE(offset + 1);
+    if (length > this.maxMessageBytes) {
+      throw new GrpcFramingError(
+        "too-large",
+        `Received a message of ${length} bytes, over the limit of ${this.maxMessageBytes}; send smaller batches.`,
+      );
+    }
+    return length;
+  }
+
+  private startMessage(length: number): void {
+    // allocUnsafeSlow: never the shared pool, so that Arrow bodies inside start at a known alignment.
+    this.message = Buffer.allocUnsafeSlow(length);
+    this.messageFill = 0;
+  }
+
+  private finishMessage(): Buffer {
+    const message = this.message ?? Buffer.alloc(0);
+    this.message = undefined;
+    this.messageFill = 0;
+    return message;
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * The Arrow Flight RPCs (Flight.proto, service FlightService) over a DatasetCatalog. Every handler streams:
+ * DoGet encodes batches as the catalog yields them, DoPut hands decoded batches to the catalog as they arrive,
+ * and HTTP/2 flow control carries the backpressure.
+ */
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { FusionError, InvalidArgumentError } from "@mlfusion/core";
+import {
+  ActionSchema,
+  AreaSourceMetadataSchema,
+  BatchStatisticsSchema,
+  ColumnStatisticsSchema,
+  CriteriaSchema,
+  decodeRecordBatches,
+  encodeGrpcFrame,
+  encodeRecordBatches,
+  encodeSchema,
+  type FlightDataFrame,
+  type FlightDescriptor,
+  FlightDescriptor_DescriptorType,
+  FlightDescriptorSchema,
+  FlightInfoSchema,
+  PollInfoSchema,
+  PutResultSchema,
+  parseFlightData,
+  ResultDoPutUpdateSchema,
+  SchemaResultSchema,
+  TicketSchema,
+} from "@mlfusion/proto";
+import type { RecordBatch } from "apache-arrow";
+import { type AssetKey, parseAssetKey } from "./asset-key.js";
+import { checkBearerToken, handleHandshake } from "./auth.js";
+import type { DatasetCatalog, DatasetInfo } from "./dataset-catalog.js";
+import { handleAction, listActions } from "./flight-actions.js";
+import { descriptorToKey, keyToSource, parsePutDescriptor, parseTicket, ticketForKey } from "./flight-requests.js";
+import { type GrpcCall, type GrpcHandler, readUnaryRequest } from "./grpc-server.js";
+
+const SERVICE = "/arrow.flight.protocol.FlightService/";
+
+function decodeMessage<T>(what: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new InvalidArgumentError(`The request is not a valid ${what}; check the client's Flight version.`, {
+      cause: error,
+    });
+  }
+}
+
+/** The FlightInfo of a dataset; CMD requests get AreaSourceMetadata in the descriptor, as the original did. */
+function flightInfo(info: DatasetInfo, asCommand: boolean): Uint8Array {
+  const metadata = toBinary(
+    AreaSourceMetadataSchema,
+    create(AreaSourceMetadataSchema, {
+      id: info.metadata.id,
+      name: info.metadata.name,
+      description: info.metadata.description,
+      isVersioned: true,
+      source: keyToSource(info.key),
+      tags: Object.entries(info.metadata.tags).map(([key, value]) => ({ key, value })),
+      properties: info.metadata.properties,
+    }),
+  );
+  const descriptor = asCommand
+    ? create(FlightDescriptorSchema, { type: FlightDescriptor_DescriptorType.CMD, cmd: metadata })
+    : create(FlightDescriptorSchema, { type: FlightDescriptor_DescriptorType.PATH, path: [...info.key] });
+  return toBinary(
+    FlightInfoSchema,
+    create(FlightInfoSchema, {
+      schema: encodeSchema(info.schema),
+      flightDescriptor: descriptor,
+      endpoint: [{ ticket: { ticket: ticketForKey(info.key) }, location: [] }],
+      totalRecords: BigInt(info.totalRecords),
+      totalBytes: BigInt(info.totalBytes),
+      ordered: false,
+      appMetadata: metadata,
+    }),
+  );
+}
+
+/** Handlers for every FlightService method, keyed by gRPC path. */
+export function createFlightHandlers(catalog: DatasetCatalog, token: string | undefined): Map<string, GrpcHandler> {
+  const authed =
+    (handler: GrpcHandler): GrpcHandler =>
+    async (call) => {
+      checkBearerToken(token, call.headers);
+      await handler(call);
+    };
+
+  const getInfo = async (call: GrpcCall): Promise<{ info: DatasetInfo; descriptor: FlightDescriptor }> => {
+    const request = await readUnaryRequest(call);
+    const descriptor = decodeMessage("FlightDescriptor", () => fromBinary(FlightDescriptorSchema, request));
+    return { info: await catalog.info(descriptorToKey(descriptor)), descriptor };
+  };
+
+  const handlers: Array<[string, GrpcHandler]> = [
+    ["Handshake", (call) => handleHandshake(token, call)],
+    [
+      "ListFlights",
+      authed(async (call) => {
+        const request = await readUnaryRequest(call);
+        const criteria = decodeMessage("Criteria", () => fromBinary(CriteriaSchema, request));
+        const expression = Buffer.from(criteria.expression).toString("utf8").replace(/\/+$/, "");
+        const prefix: AssetKey = expression === "" ? [] : parseAssetKey(expression);
+        for (const key of await catalog.list(prefix, call.signal)) {
+          let info: DatasetInfo;
+          try {
+            info = await catalog.info(key);
+          } catch (error) {
+            // A dataset dropped between list and info is simply gone; anything else is a real failure.
+            if (error instanceof FusionError && error.code === "NOT_FOUND") continue;
+            throw error;
+          }
+          await call.send([encodeGrpcFrame(flightInfo(info, false))]);
+        }
+      }),
+    ],
+    [
+      "GetFlightInfo",
+      authed(async (call) => {
+        const { info, descriptor } = await getInfo(call);
+        const asCommand = descriptor.type === FlightDescriptor_DescriptorType.CMD;
+        await call.send([encodeGrpcFrame(flightInfo(info, asCommand))]);
+      }),
+    ],
+    [
+      "PollFlightInfo",
+      authed(async (call) => {
+        const { info, descriptor } = await getInfo(call);
+        const asCommand = descriptor.type === FlightDescriptor_DescriptorType.CMD;
+        const flight = fromBinary(FlightInfoSchema, flightInfo(info, asCommand));
+        const poll = create(PollInfoSchema, { info: flight, progress: 1 });
+        await call.send([encodeGrpcFrame(toBinary(PollInfoSchema, poll))]);
+      }),
+    ],
+    [
+      "GetSchema",
+      authed(async (call) => {
+        const { info } = await getInfo(call);
+        const result = create(SchemaResultSchema, { schema: encodeSchema(info.schema) });
+        await call.send([encodeGrpcFrame(toBinary(SchemaResultSchema, result))]);
+      }),
+    ],
+    [
+      "DoGet",
+      authed(async (call) => {
+        const request = await readUnaryRequest(call);
+        const ticket = decodeMessage("Ticket", () => fromBinary(TicketSchema, request));
+        const read = parseTicket(ticket.ticket);
+        const { schema, batches } = await catalog.read(read.key, { ...read.options, signal: call.signal });
+        for await (const frame of encodeRecordBatches(schema, batches)) await call.send(frame);
+      }),
+    ],
+    ["DoPut", authed((call) => doPut(catalog, call))],
+    [
+      "DoExchange",
+      authed(async () => {
+        throw new FusionError("UNSUPPORTED_FEATURE", "DoExchange is not supported; use DoGet and DoPut.");
+      }),
+    ],
+    [
+      "DoAction",
+      authed(async (call) => {
+        const request = await readUnaryRequest(call);
+        const action = decodeMessage("Action", () => fromBinary(ActionSchema, request));
+        await handleAction(catalog, action.type, action.body, call);
+      }),
+    ],
+    [
+      "ListActions",
+      authed(async (call) => {
+        await readUnaryRequest(call);
+        await listActions(call);
+      }),
+    ],
+  ];
+  return new Map(handlers.map(([name, handler]) => [SERVICE + name, handler]));
+}
+
+async function doPut(catalog: DatasetCatalog, call: GrpcCall): Promise<void> {
+  const messages = call.messages();
+  const first = await messages.next();
+  if (first.done) throw new InvalidArgumentError("DoPut received no messages; send a descriptor and a schema.");
+  const firstFrame = parseFlightData(first.value);
+  const request = parsePutDescriptor(firstFrame.descriptor);
+  async function* frames(): AsyncGenerator<FlightDataFrame> {
+    yield firstFrame;
+    for await (const message of messages) yield parseFlightData(message);
+  }
+  const { schema, batches } = await decodeRecordBatches(frames());
+  const stats = new PutStatistics(schema.fields.length);
+  const result = await catalog.write(request.key, schema, stats.count(batches), {
+    ...request.options,
+    signal: call.signal,
+  });
+  const update = create(ResultDoPutUpdateSchema, {
+    statistics: create(BatchStatisticsSchema, {
+      recordCount: BigInt(stats.rows),
+      totalByteSize: BigInt(result.bytes > 0 ? result.bytes : stats.bytes),
+      columnStatistics: stats.nullCounts.map((nullCount) =>
+        create(ColumnStatisticsSchema, { nullCount: BigInt(nullCount) }),
+      ),
+      isExact: true,
+    }),
+  });
+  const put = create(PutResultSchema, { appMetadata: toBinary(ResultDoPutUpdateSchema, update) });
+  await call.send([encodeGrpcFrame(toBinary(PutResultSchema, put))]);
+}
+
+/** Row, byte and null counts of the batches of a DoPut, gathered as they pass to the catalog. */
+class PutStatistics {
+  rows = 0;
+  bytes = 0;
+  readonly nullCounts: number[];
+
+  constructor(columns: number) {
+    this.nullCounts = new Array<number>(columns).fill(0);
+  }
+
+  async *count(batches: AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch> {
+    for await (const batch of batches) {
+      this.rows += batch.numRows;
+      this.bytes += batch.data.byteLength;
+      for (let i = 0; i < this.nullCounts.length; i++) {
+        this.nullCounts[i] = (this.nullCounts[i] ?? 0) + (batch.getChildAt(i)?.nullCount ?? 0);
+      }
+      yield batch;
+    }
+  }
+}
