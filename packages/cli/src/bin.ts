@@ -1,4 +1,13 @@
 #!/usr/bin/env node
-import { createProgram } from "./program.js";
+import { homedir } from "node:os";
+import { createCliContext } from "./cli-context.js";
+import { runCli } from "./run-cli.js";
 
-await createProgram().parseAsync(process.argv);
+const ctx = createCliContext({
+  cwd: process.cwd(),
+  env: process.env,
+  home: process.env.HOME ?? homedir(),
+  stdout: process.stdout,
+  stderr: process.stderr,
+});
+process.exitCode = await runCli(process.argv.slice(2), ctx);

@@ -1,7 +1,17 @@
 import { Command } from "commander";
+import type { CliContext } from "./cli-context.js";
+import { registerEnvCommands } from "./commands/env.js";
 
-/** Builds the `fusion` command tree. */
-export function createProgram(): Command {
-  const program = new Command("fusion").description("ML Fusion: datasets, pipelines and models on open formats.");
+/** Builds the `fusion` command tree for a context. */
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command("fusion")
+    .description("ML Fusion: datasets on Delta Lake served over Arrow Flight.")
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureOutput({
+    writeOut: (s) => ctx.stdout.write(s),
+    writeErr: (s) => ctx.stderr.write(s),
+  });
+  registerEnvCommands(program, ctx);
   return program;
 }

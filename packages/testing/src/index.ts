@@ -1,3 +1,5 @@
+export type { FusionCliResult } from "./fusion-cli.js";
+export { fusionBin, runFusion } from "./fusion-cli.js";
 export type { PythonResult } from "./python.js";
 export { pythonExecutable, repoRoot, runPython } from "./python.js";
 export { deltaConformanceRoot, sharedRoot } from "./shared-data.js";

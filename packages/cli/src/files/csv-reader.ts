@@ -1,0 +1,185 @@
+import { createReadStream } from "node:fs";
+import { InvalidArgumentError } from "@mlfusion/core";
+import {
+  Bool,
+  type DataType,
+  DateDay,
+  Field,
+  Float64,
+  Int64,
+  makeBuilder,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Timestamp,
+  TimeUnit,
+  Utf8,
+} from "apache-arrow";
+import { parse } from "csv-parse";
+
+/** Rows sampled to infer column types before the first batch is emitted. */
+const SAMPLE_ROWS = 10_000;
+/** Rows per emitted RecordBatch. */
+const BATCH_ROWS = 65_536;
+
+type ColumnKind = "int" | "float" | "bool" | "date" | "timestamp_tz" | "timestamp_ntz" | "string";
+
+const INT = /^[-+]?\d+$/;
+const FLOAT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^[-+]?(inf|infinity|nan)$/i;
+const BOOL = /^(true|false)$/i;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TS_TZ = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const TS_NTZ = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/**
+ * Reads a CSV file with a header row as Arrow RecordBatches. Column types are inferred from the first
+ * rows (integers, floats, booleans, dates, timestamps, else strings); empty fields are nulls. A later value
+ * that does not fit the inferred type fails with its line number rather than being silently mangled.
+ */
+export async function* readCsvFile(path: string, signal?: AbortSignal): AsyncGenerator<RecordBatch> {
+  const parser = createReadStream(path).pipe(
+    parse({ bom: true, relax_column_count: false, skip_empty_lines: true, ...(signal ? { signal } : {}) }),
+  );
+  let header: string[] | undefined;
+  let kinds: ColumnKind[] | undefined;
+  let schema: Schema | undefined;
+  let pending: string[][] = [];
+  let firstDataLine = 2;
+  for await (const record of parser as AsyncIterable<unknown>) {
+    if (!Array.isArray(record)) continue;
+    const row = record.map((v) => String(v));
+    if (header === undefined) {
+      header = row;
+      if (new Set(header).size !== header.length) {
+        throw new InvalidArgumentError(`${path}: the CSV header has duplicate column names; rename them.`);
+      }
+      continue;
+    }
+    pending.push(row);
+    if (kinds === undefined) {
+      if (pending.length < SAMPLE_ROWS) continue;
+      kinds = inferKinds(header, pending);
+      schema = schemaFor(header, kinds);
+    }
+    if (pending.length >= BATCH_ROWS && schema !== undefined) {
+      yield buildBatch(schema, kinds, pending, path, firstDataLine);
+      firstDataLine += pending.length;
+      pending = [];
+    }
+  }
+  if (header === undefined) throw new InvalidArgumentError(`${path} is empty; a CSV file needs a header row.`);
+  if (kinds === undefined) kinds = inferKinds(header, pending);
+  schema ??= schemaFor(header, kinds);
+  if (pending.length > 0 || firstDataLine === 2) yield buildBatch(schema, kinds, pending, path, firstDataLine);
+}
+
+function inferKinds(header: string[], rows: string[][]): ColumnKind[] {
+  return header.map((_, c) => {
+    let kind: ColumnKind | undefined;
+    for (const row of rows) {
+      const v = row[c] ?? "";
+      if (v === "") continue;
+      kind = widen(kind, kindOf(v));
+      if (kind === "string") break;
+    }
+    return kind ?? "string";
+  });
+}
+
+function kindOf(v: string): ColumnKind {
+  if (INT.test(v)) return "int";
+  if (FLOAT.test(v)) return "float";
+  if (BOOL.test(v)) return "bool";
+  if (DATE.test(v)) return "date";
+  if (TS_TZ.test(v)) return "timestamp_tz";
+  if (TS_NTZ.test(v)) return "timestamp_ntz";
+  return "string";
+}
+
+function widen(a: ColumnKind | undefined, b: ColumnKind): ColumnKind {
+  if (a === undefined || a === b) return b;
+  if ((a === "int" && b === "float") || (a === "float" && b === "int")) return "float";
+  return "string";
+}
+
+function schemaFor(header: string[], kinds: ColumnKind[]): Schema {
+  return new Schema(header.map((name, i) => new Field(name, arrowType(kinds[i] ?? "string"), true)));
+}
+
+function arrowType(kind: ColumnKind): DataType {
+  switch (kind) {
+    case "int":
+      return new Int64();
+    case "float":
+      return new Float64();
+    case "bool":
+      return new Bool();
+    case "date":
+      return new DateDay();
+    case "timestamp_tz":
+      return new Timestamp(TimeUnit.MICROSECOND, "UTC");
+    case "timestamp_ntz":
+      return new Timestamp(TimeUnit.MICROSECOND, null);
+    case "string":
+      return new Utf8();
+  }
+}
+
+function buildBatch(
+  schema: Schema,
+  kinds: ColumnKind[],
+  rows: string[][],
+  path: string,
+  firstLine: number,
+): RecordBatch {
+  const children = schema.fields.map((field, c) => {
+    const kind = kinds[c] ?? "string";
+    const builder = makeBuilder({ type: field.type, nullValues: [null] });
+    for (let r = 0; r < rows.length; r++) {
+      const raw = rows[r]?.[c] ?? "";
+      builder.append(raw === "" ? null : convert(raw, kind, path, firstLine + r, field.name));
+    }
+    return builder.finish().flush();
+  });
+  const struct = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
+  return new RecordBatch(schema, struct);
+}
+
+function convert(raw: string, kind: ColumnKind, path: string, line: number, column: string): unknown {
+  const fail = (): never => {
+    throw new InvalidArgumentError(
+      `${path} line ${line}: column ${JSON.stringify(column)} holds ${JSON.stringify(raw)}, which is not a ${kind} like the rows before it; fix the value or quote the column as text.`,
+    );
+  };
+  switch (kind) {
+    case "int":
+      return INT.test(raw) ? BigInt(raw) : fail();
+    case "float":
+      return FLOAT.test(raw) ? parseFloatSpecial(raw) : fail();
+    case "bool":
+      return BOOL.test(raw) ? raw.toLowerCase() === "true" : fail();
+    case "date": {
+      if (!DATE.test(raw)) fail();
+      const ms = Date.parse(`${raw}T00:00:00Z`);
+      return Number.isNaN(ms) ? fail() : new Date(ms);
+    }
+    case "timestamp_tz":
+    case "timestamp_ntz": {
+      if (!(kind === "timestamp_tz" ? TS_TZ : TS_NTZ).test(raw)) fail();
+      const iso = raw.replace(" ", "T");
+      const ms = Date.parse(kind === "timestamp_ntz" ? `${iso}Z` : iso);
+      return Number.isNaN(ms) ? fail() : ms;
+    }
+    case "string":
+      return raw;
+  }
+}
+
+function parseFloatSpecial(raw: string): number {
+  const lower = raw.toLowerCase().replace(/^\+/, "");
+  if (lower === "nan") return Number.NaN;
+  if (lower === "inf" || lower === "infinity") return Number.POSITIVE_INFINITY;
+  if (lower === "-inf" || lower === "-infinity") return Number.NEGATIVE_INFINITY;
+  return Number(raw);
+}

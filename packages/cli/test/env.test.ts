@@ -1,0 +1,58 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { createTempDir, runFusion, type TempDir } from "@mlfusion/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+describe("fusion env", () => {
+  let dir: TempDir;
+  let home: string;
+  beforeEach(async () => {
+    dir = await createTempDir("cli-env-");
+    home = join(dir.path, "home");
+    await mkdir(home);
+  });
+  afterEach(async () => {
+    await dir.close();
+  });
+
+  it("creates the workspace at the git repository's root, from a subfolder", async () => {
+    const repo = join(dir.path, "project");
+    await mkdir(join(repo, "src", "deep"), { recursive: true });
+    execFileSync("git", ["init", "-q"], { cwd: repo });
+    const result = await runFusion(["env", "init"], { cwd: join(repo, "src", "deep"), env: { HOME: home } });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(join(repo, ".mlfusion"));
+    expect(JSON.parse(readFileSync(join(repo, ".mlfusion", "config.json"), "utf8")).server.port).toBe(50051);
+    expect(readFileSync(join(repo, ".mlfusion", ".gitignore"), "utf8")).toContain("data/");
+    const again = await runFusion(["env", "init"], { cwd: repo, env: { HOME: home } });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("already exists");
+  });
+
+  it("explains what to do outside a git repository, and --global works there", async () => {
+    const plain = join(dir.path, "plain");
+    await mkdir(plain);
+    const refused = await runFusion(["env", "init"], { cwd: plain, env: { HOME: home } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(
+      /not inside a git repository; run `git init` first, or use `fusion env init --global`/,
+    );
+    const global = await runFusion(["env", "init", "--global"], { cwd: plain, env: { HOME: home } });
+    expect(global.code).toBe(0);
+    expect(existsSync(join(home, ".mlfusion", "config.json"))).toBe(true);
+  });
+
+  it("clear refuses without --yes and keeps the configuration with it", async () => {
+    await runFusion(["env", "init", "--global"], { cwd: dir.path, env: { HOME: home } });
+    const refused = await runFusion(["env", "clear"], { cwd: dir.path, env: { HOME: home } });
+    expect(refused.code).toBe(2);
+    const cleared = await runFusion(["env", "clear", "--yes"], { cwd: dir.path, env: { HOME: home } });
+    expect(cleared.code).toBe(0);
+    expect(existsSync(join(home, ".mlfusion", "config.json"))).toBe(true);
+    expect(existsSync(join(home, ".mlfusion", "data"))).toBe(true);
+  });
+});
