@@ -135,6 +135,9 @@ function buildBatch(
 ): RecordBatch {
   const children = schema.fields.map((field, c) => {
     const kind = kinds[c] ?? "string";
+    if (kind === "timestamp_tz" || kind === "timestamp_ntz") {
+      return buildTimestamps(field.type, rows, c, kind, path, firstLine, field.name);
+    }
     const builder = makeBuilder({ type: field.type, nullValues: [null] });
     for (let r = 0; r < rows.length; r++) {
       const raw = rows[r]?.[c] ?? "";
@@ -144,6 +147,51 @@ function buildBatch(
   });
   const struct = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
   return new RecordBatch(schema, struct);
+}
+
+/** Timestamps are built directly as int64 microseconds: apache-arrow's builders take whole milliseconds only. */
+function buildTimestamps(
+  type: DataType,
+  rows: string[][],
+  c: number,
+  kind: "timestamp_tz" | "timestamp_ntz",
+  path: string,
+  firstLine: number,
+  column: string,
+) {
+  const values = new BigInt64Array(rows.length);
+  const validity = new Uint8Array(Math.ceil(rows.length / 8));
+  let nullCount = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const raw = rows[r]?.[c] ?? "";
+    if (raw === "") {
+      nullCount += 1;
+      continue;
+    }
+    values[r] = parseTimestampMicros(raw, kind, path, firstLine + r, column);
+    validity[r >> 3] = (validity[r >> 3] ?? 0) | (1 << (r & 7));
+  }
+  return makeData({
+    type: type as Timestamp,
+    length: rows.length,
+    nullCount,
+    data: values,
+    nullBitmap: nullCount > 0 ? validity : null,
+  });
+}
+
+function parseTimestampMicros(raw: string, kind: ColumnKind, path: string, line: number, column: string): bigint {
+  const pattern = kind === "timestamp_tz" ? TS_TZ : TS_NTZ;
+  const iso = raw.replace(" ", "T");
+  const fraction = /\.(\d+)/.exec(iso)?.[1] ?? "";
+  const whole = iso.replace(/\.\d+/, "");
+  const ms = pattern.test(raw) ? Date.parse(kind === "timestamp_ntz" ? `${whole}Z` : whole) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new InvalidArgumentError(
+      `${path} line ${line}: column ${JSON.stringify(column)} holds ${JSON.stringify(raw)}, which is not a timestamp like the rows before it; fix the value.`,
+    );
+  }
+  return BigInt(ms) * 1000n + BigInt(fraction.padEnd(6, "0").slice(0, 6));
 }
 
 function convert(raw: string, kind: ColumnKind, path: string, line: number, column: string): unknown {
@@ -165,12 +213,8 @@ function convert(raw: string, kind: ColumnKind, path: string, line: number, colu
       return Number.isNaN(ms) ? fail() : new Date(ms);
     }
     case "timestamp_tz":
-    case "timestamp_ntz": {
-      if (!(kind === "timestamp_tz" ? TS_TZ : TS_NTZ).test(raw)) fail();
-      const iso = raw.replace(" ", "T");
-      const ms = Date.parse(kind === "timestamp_ntz" ? `${iso}Z` : iso);
-      return Number.isNaN(ms) ? fail() : ms;
-    }
+    case "timestamp_ntz":
+      return parseTimestampMicros(raw, kind, path, line, column);
     case "string":
       return raw;
   }
