@@ -16,7 +16,9 @@ export function withProgress(
   const tty = stderr.isTTY === true;
   const draw = () => {
     const seconds = (Date.now() - started) / 1000;
-    stderr.write(`\r${label}: ${rows.toLocaleString("en-US")} rows, ${(bytes / 1e6).toFixed(1)} MB, ${seconds.toFixed(1)} s`);
+    stderr.write(
+      `\r${label}: ${rows.toLocaleString("en-US")} rows, ${(bytes / 1e6).toFixed(1)} MB, ${seconds.toFixed(1)} s`,
+    );
   };
   async function* counted(): AsyncGenerator<RecordBatch> {
     for await (const batch of batches) {
