@@ -118,6 +118,7 @@ export type Action =
   | { checkpointMetadata: CheckpointMetadataAction }
   | { sidecar: SidecarAction };
 
+const EMPTY_SCHEMA = '{"type":"struct","fields":[]}';
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 const textEncoder = new TextEncoder();
 
@@ -272,7 +273,8 @@ function parseMetadata(v: unknown, where: string): MetadataAction {
       provider: typeof format.provider === "string" ? format.provider : "parquet",
       options: stringMap(format.options) ?? {},
     },
-    schemaString: str(m.schemaString, where, "metaData.schemaString"),
+    // Some writers (early test fixtures) omit the schema: such a table has no columns.
+    schemaString: m.schemaString == null ? EMPTY_SCHEMA : str(m.schemaString, where, "metaData.schemaString"),
     partitionColumns: partitionColumns.map((c, i) => str(c, where, `metaData.partitionColumns[${i}]`)),
     configuration: stringMap(m.configuration) ?? {},
   };
