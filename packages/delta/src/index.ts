@@ -1,5 +1,9 @@
 // Public API of @mlfusion/delta. End-user symbols first; each section is owned by one area of the engine.
 
+export { writeCheckpoint } from "./checkpoint/checkpoint-writer.js";
+// Write
+export type { HistoryEntry } from "./history.js";
+export { readHistory } from "./history.js";
 export { decodeActionPath } from "./log/action-path.js";
 export type {
   Action,
@@ -30,6 +34,7 @@ export {
   readParquetFooter,
 } from "./parquet/parquet-reader.js";
 export { assertReadable, hasReaderFeature, SUPPORTED_READER_FEATURES } from "./protocol/reader-features.js";
+export { assertWritable, minimumProtocol } from "./protocol/writer-features.js";
 export { ARROW_TYPE_KEY, fromArrowSchema, toArrowSchema, toArrowType } from "./schema/arrow-schema.js";
 export type { ArrayType, DataType, MapType, StructField, StructType } from "./schema/delta-schema.js";
 // Schema (PROTOCOL.md "Schema Serialization Format") and its Arrow mapping
@@ -40,3 +45,10 @@ export { versionAtTimestamp } from "./snapshot/timestamp-travel.js";
 // Storage
 export { createLocalObjectStore } from "./storage/local-object-store.js";
 export type { ObjectMeta, ObjectStore } from "./storage/object-store.js";
+export type { VacuumOptions } from "./vacuum.js";
+export { vacuum } from "./vacuum.js";
+export type { SchemaMode } from "./write/schema-enforcement.js";
+export type { TableMetadataUpdate } from "./write/update-table-metadata.js";
+export { updateTableMetadata } from "./write/update-table-metadata.js";
+export type { SaveMode, WriteDeltaTableOptions, WriteDeltaTableResult, WriteInput } from "./write/write-delta-table.js";
+export { writeDeltaTable } from "./write/write-delta-table.js";

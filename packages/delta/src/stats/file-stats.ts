@@ -1,0 +1,167 @@
+import type { FileMetaData } from "hyparquet";
+import type { DataType, StructType } from "../schema/delta-schema.js";
+
+// `add.stats` (PROTOCOL.md "Per-file Statistics") from a written file's Parquet footer: numRecords, and per leaf
+// column minValues, maxValues and nullCount, nested like the schema. The footer already holds exact chunk
+// statistics (parquet-rs computes them while encoding), so the data is never scanned twice.
+
+/** Strings longer than this keep only a prefix as their minimum (and no maximum), as Spark does. */
+const STRING_PREFIX_LENGTH = 32;
+
+/** A decoded Parquet statistic, as hyparquet returns it. */
+type MinMaxType = bigint | boolean | number | string | Date | Uint8Array;
+type StatValue = number | bigint | string | boolean;
+interface StatTree {
+  [key: string]: StatValue | StatTree;
+}
+
+/**
+ * Builds the JSON `add.stats` string for a data file from its footer. `schema` holds the data columns (no
+ * partition columns) in their Delta types; columns without usable statistics are left out, which readers
+ * treat as unknown.
+ *
+ * @example
+ * const stats = statsFromFooter(footer, dataSchema); // '{"numRecords":3,"minValues":{"id":1},...}'
+ */
+export function statsFromFooter(footer: FileMetaData, schema: StructType): string {
+  const columns = new Map<string, ColumnStats>();
+  for (const rowGroup of footer.row_groups) {
+    for (const chunk of rowGroup.columns) {
+      const meta = chunk.meta_data;
+      if (meta === undefined) continue;
+      const key = meta.path_in_schema.join("\u0000");
+      const stats = meta.statistics;
+      const current = columns.get(key) ?? { min: undefined, max: undefined, nullCount: 0n, complete: true };
+      if (stats === undefined || stats.null_count === undefined) current.complete = false;
+      else {
+        current.nullCount += stats.null_count;
+        const min = stats.is_min_value_exact === false ? undefined : (stats.min_value ?? undefined);
+        const max = stats.is_max_value_exact === false ? undefined : (stats.max_value ?? undefined);
+        // A row group of only nulls has no min/max and does not constrain the bounds.
+        const allNull = stats.null_count === rowGroup.num_rows;
+        if (!allNull && (min === undefined || max === undefined)) current.complete = false;
+        if (min !== undefined && (current.min === undefined || compare(min, current.min) < 0)) current.min = min;
+        if (max !== undefined && (current.max === undefined || compare(max, current.max) > 0)) current.max = max;
+      }
+      columns.set(key, current);
+    }
+  }
+  const minValues: StatTree = {};
+  const maxValues: StatTree = {};
+  const nullCount: StatTree = {};
+  collect(schema, [], columns, { minValues, maxValues, nullCount });
+  return serialize({ numRecords: footer.num_rows, minValues, maxValues, nullCount });
+}
+
+/** Parsers for hyparquet that keep dates as day numbers and timestamps as bigint microseconds. */
+export const STATS_PARSERS = {
+  timestampFromMicroseconds: (micros: bigint): bigint => micros,
+  timestampFromMilliseconds: (millis: bigint): bigint => millis * 1000n,
+  timestampFromNanoseconds: (nanos: bigint): bigint => nanos / 1000n,
+  dateFromDays: (days: number): number => days,
+};
+
+interface ColumnStats {
+  min: MinMaxType | undefined;
+  max: MinMaxType | undefined;
+  nullCount: bigint;
+  complete: boolean;
+}
+
+function collect(
+  struct: StructType,
+  path: string[],
+  columns: Map<string, ColumnStats>,
+  out: { minValues: StatTree; maxValues: StatTree; nullCount: StatTree },
+): void {
+  for (const field of struct.fields) {
+    const fieldPath = [...path, field.name];
+    const type = field.type;
+    if (typeof type !== "string") {
+      if (type.type !== "struct") continue; // arrays and maps: no per-leaf statistics in Delta
+      const nested = { minValues: {}, maxValues: {}, nullCount: {} };
+      collect(type, fieldPath, columns, nested);
+      for (const k of ["minValues", "maxValues", "nullCount"] as const) {
+        if (Object.keys(nested[k]).length > 0) out[k][field.name] = nested[k];
+      }
+      continue;
+    }
+    const stats = columns.get(fieldPath.join("\u0000"));
+    if (stats === undefined || !stats.complete) continue;
+    out.nullCount[field.name] = stats.nullCount;
+    const min = stats.min === undefined ? undefined : toStatValue(stats.min, type, "min");
+    const max = stats.max === undefined ? undefined : toStatValue(stats.max, type, "max");
+    if (min !== undefined && max !== undefined) {
+      out.minValues[field.name] = min;
+      out.maxValues[field.name] = max;
+    }
+  }
+}
+
+/** Converts a footer statistic to its Delta JSON form, or undefined when the type keeps no bounds. */
+function toStatValue(value: MinMaxType, type: DataType, bound: "min" | "max"): StatValue | undefined {
+  switch (type) {
+    case "byte":
+    case "short":
+    case "integer":
+    case "long":
+      return typeof value === "number" || typeof value === "bigint" ? value : undefined;
+    case "float":
+    case "double":
+      return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+    case "string": {
+      if (typeof value !== "string") return undefined;
+      const chars = Array.from(value);
+      if (chars.length <= STRING_PREFIX_LENGTH) return value;
+      return bound === "min" ? chars.slice(0, STRING_PREFIX_LENGTH).join("") : undefined;
+    }
+    case "date":
+      return typeof value === "number" ? formatDate(value) : undefined;
+    case "timestamp":
+    case "timestamp_ntz": {
+      if (typeof value !== "bigint") return undefined;
+      // Bounds are written in milliseconds (as Spark does); readers widen the maximum by 1 ms.
+      const millis = Number(value / 1000n) - (value < 0n && value % 1000n !== 0n ? 1 : 0);
+      const iso = new Date(millis).toISOString();
+      return type === "timestamp" ? iso : iso.slice(0, -1);
+    }
+    default:
+      // boolean, binary and decimal keep no bounds: the footer's decimal values are not exact in JavaScript.
+      return undefined;
+  }
+}
+
+function formatDate(days: number): string {
+  return new Date(days * 86_400_000).toISOString().slice(0, 10);
+}
+
+function compare(a: MinMaxType, b: MinMaxType): number {
+  if (typeof a === "string" && typeof b === "string") return compareUtf8(a, b);
+  if ((typeof a === "number" || typeof a === "bigint") && (typeof b === "number" || typeof b === "bigint")) {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  return 0;
+}
+
+const encoder = new TextEncoder();
+
+/** Parquet orders strings by their UTF-8 bytes, which differs from UTF-16 order for astral characters. */
+function compareUtf8(a: string, b: string): number {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** JSON with bigints written as exact integers (JSON.stringify rejects them). */
+function serialize(value: StatValue | StatTree): string {
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value !== "object") return JSON.stringify(value);
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${JSON.stringify(k)}:${serialize(v)}`)
+    .join(",")}}`;
+}

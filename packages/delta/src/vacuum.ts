@@ -1,0 +1,101 @@
+import { InvalidArgumentError } from "@mlfusion/core";
+import { decodeActionPath } from "./log/action-path.js";
+import type { DeletionVectorDescriptor } from "./log/actions.js";
+import { LOG_FOLDER } from "./log/log-segment.js";
+import { assertWritable } from "./protocol/writer-features.js";
+import { loadSnapshot } from "./snapshot/snapshot.js";
+import type { ObjectStore } from "./storage/object-store.js";
+import { parseInterval } from "./write/table-configuration.js";
+
+/** Default retention (PROTOCOL.md / Delta's `delta.deletedFileRetentionDuration` default of one week). */
+const DEFAULT_RETENTION_HOURS = 168;
+
+/** Options of {@link vacuum}. */
+export interface VacuumOptions {
+  /** Files must have been unreferenced for this long before deletion (default 168 hours). */
+  retentionHours?: number;
+  /** List what would be deleted without deleting. */
+  dryRun?: boolean;
+  /** Refuse a retention shorter than the table's `delta.deletedFileRetentionDuration` (default true). */
+  enforceRetentionDuration?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Deletes data files the current version does not reference and that are older than the retention period:
+ * files removed by earlier commits (once their tombstones expire) and orphans of failed or crashed writes.
+ * Never touches `_delta_log/` or hidden files. Returns the deleted (or, with dryRun, deletable) paths.
+ *
+ * @example
+ * const { deleted } = await vacuum(store, { retentionHours: 0, enforceRetentionDuration: false });
+ */
+export async function vacuum(store: ObjectStore, options: VacuumOptions = {}): Promise<{ deleted: string[] }> {
+  const { signal } = options;
+  const snapshot = await loadSnapshot(store, signal === undefined ? {} : { signal });
+  assertWritable(snapshot.protocol, snapshot.metadata, snapshot.schema, store.location);
+  const retentionHours = options.retentionHours ?? DEFAULT_RETENTION_HOURS;
+  if (!(retentionHours >= 0)) throw new InvalidArgumentError("retentionHours must be zero or more.");
+  const configuredMs =
+    parseInterval(snapshot.metadata.configuration["delta.deletedFileRetentionDuration"]) ??
+    DEFAULT_RETENTION_HOURS * 3_600_000;
+  const retentionMs = retentionHours * 3_600_000;
+  if ((options.enforceRetentionDuration ?? true) && retentionMs < configuredMs) {
+    throw new InvalidArgumentError(
+      `A retention of ${retentionHours} hours is shorter than the table's ${configuredMs / 3_600_000} hours and could delete files that concurrent readers or time travel still need; pass enforceRetentionDuration: false to force it.`,
+    );
+  }
+  const cutoff = Date.now() - retentionMs;
+  const keep = new Set<string>();
+  for (const add of snapshot.files) {
+    keep.add(decodeActionPath(add.path));
+    const dv = deletionVectorPath(add.deletionVector);
+    if (dv !== undefined) keep.add(dv);
+  }
+  for (const remove of snapshot.tombstones) {
+    if ((remove.deletionTimestamp ?? 0) > cutoff) {
+      keep.add(decodeActionPath(remove.path));
+      const dv = deletionVectorPath(remove.deletionVector);
+      if (dv !== undefined) keep.add(dv);
+    }
+  }
+  const candidates = (await store.list("", signal === undefined ? {} : { signal })).filter(
+    (meta) =>
+      !meta.path.startsWith(LOG_FOLDER) && !isHidden(meta.path) && !keep.has(meta.path) && meta.lastModified < cutoff,
+  );
+  const deleted = candidates.map((meta) => meta.path);
+  if (options.dryRun !== true) {
+    for (const path of deleted) {
+      signal?.throwIfAborted();
+      await store.delete(path);
+    }
+  }
+  return { deleted };
+}
+
+/** Hidden files and folders (`_...` except partition folders `_x=1`, and `.…`) belong to other tools. */
+function isHidden(path: string): boolean {
+  return path
+    .split("/")
+    .some((segment) => segment.startsWith(".") || (segment.startsWith("_") && !segment.includes("=")));
+}
+
+const Z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+/**
+ * The table-relative file of a deletion vector stored as a UUID-named file (PROTOCOL.md "Deletion Vector
+ * Descriptor Schema": storageType "u" is a random prefix plus the Z85-encoded UUID).
+ */
+function deletionVectorPath(dv: DeletionVectorDescriptor | null | undefined): string | undefined {
+  if (dv == null || dv.storageType !== "u" || dv.pathOrInlineDv.length < 20) return undefined;
+  const encoded = dv.pathOrInlineDv.slice(-20);
+  const prefix = dv.pathOrInlineDv.slice(0, -20);
+  const bytes: number[] = [];
+  for (let i = 0; i < 20; i += 5) {
+    let value = 0;
+    for (let j = 0; j < 5; j++) value = value * 85 + Z85.indexOf(encoded.charAt(i + j));
+    bytes.push((value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
+  }
+  const hex = bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
+  const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return `${prefix === "" ? "" : `${prefix}/`}deletion_vector_${uuid}.bin`;
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from "node:crypto";
+import { InvalidArgumentError } from "@mlfusion/core";
+import { makeData, RecordBatch, type Schema, Struct } from "apache-arrow";
+import type { AddAction } from "../log/actions.js";
+import { createParquetFileWriter, type ParquetFileWriter } from "../parquet/parquet-writer.js";
+import type { DataType, StructType } from "../schema/delta-schema.js";
+import { statsFromFooter } from "../stats/file-stats.js";
+import type { ObjectStore } from "../storage/object-store.js";
+import { partitionDirectory, partitionRuns, toAddPath } from "./partition-path.js";
+
+/** Default size at which a data file is closed, measured on the Arrow data fed to it (~40-60 MB of Parquet). */
+export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
+/** Files open at once (one per partition being written); the largest is closed when more are needed. */
+const MAX_OPEN_FILES = 16;
+
+/** Options for {@link createDataFileWriter}. */
+export interface DataFileWriterOptions {
+  /** The table schema (all columns, Delta types). */
+  schema: StructType;
+  /** The physical Arrow schema of the data files: the non-partition columns. */
+  fileSchema: Schema;
+  partitionColumns: readonly string[];
+  targetFileSize: number;
+  signal?: AbortSignal;
+}
+
+interface OpenFile {
+  writer: ParquetFileWriter;
+  relativePath: string;
+  partitionValues: Record<string, string | null>;
+}
+
+/**
+ * Writes batches (physical Delta types, all columns) into Parquet data files, one or more per partition,
+ * closing each when it reaches the target size, and returns the `add` actions of the finished files.
+ */
+export interface DataFileWriter {
+  write(batch: RecordBatch): Promise<void>;
+  /** Finishes every open file; returns all add actions. */
+  close(): Promise<AddAction[]>;
+  /** Abandons open files; finished files stay as orphans until vacuum removes them. */
+  abort(reason: unknown): Promise<void>;
+  /** Paths (relative, not encoded) of every file written or being written. */
+  readonly writtenPaths: readonly string[];
+}
+
+/** Creates a {@link DataFileWriter} for one write operation. */
+export function createDataFileWriter(store: ObjectStore, options: DataFileWriterOptions): DataFileWriter {
+  const { partitionColumns, fileSchema, targetFileSize, signal } = options;
+  const partitionTypes = new Map<string, DataType>(options.schema.fields.map((f) => [f.name, f.type]));
+  const dataFields: StructType = {
+    type: "struct",
+    fields: options.schema.fields.filter((f) => !partitionColumns.includes(f.name)),
+  };
+  const open = new Map<string, OpenFile>();
+  const adds: AddAction[] = [];
+  const writtenPaths: string[] = [];
+  let fileIndex = 0;
+
+  function openFile(key: string, partitionValues: Record<string, string | null>): OpenFile {
+    const name = `part-${String(fileIndex++).padStart(5, "0")}-${randomUUID()}-c000.snappy.parquet`;
+    const dir = partitionDirectory(partitionColumns, partitionValues);
+    const relativePath = dir === "" ? name : `${dir}/${name}`;
+    writtenPaths.push(relativePath);
+    const file = { writer: createParquetFileWriter(store, relativePath, signal), relativePath, partitionValues };
+    open.set(key, file);
+    return file;
+  }
+
+  async function finish(key: string, file: OpenFile): Promise<void> {
+    open.delete(key);
+    const { size, footer } = await file.writer.finish();
+    adds.push({
+      path: toAddPath(file.relativePath),
+      partitionValues: file.partitionValues,
+      size,
+      modificationTime: Date.now(),
+      dataChange: true,
+      stats: statsFromFooter(footer, dataFields),
+    });
+  }
+
+  async function route(key: string, values: Record<string, string | null>, slice: RecordBatch): Promise<void> {
+    let file = open.get(key);
+    if (file === undefined) {
+      if (open.size >= MAX_OPEN_FILES) {
+        const [largestKey, largest] = [...open.entries()].reduce((a, b) =>
+          b[1].writer.arrowBytes > a[1].writer.arrowBytes ? b : a,
+        );
+        await finish(largestKey, largest);
+      }
+      file = openFile(key, values);
+    }
+    await file.writer.write(slice);
+    if (file.writer.arrowBytes >= targetFileSize) await finish(key, file);
+  }
+
+  return {
+    get writtenPaths() {
+      return writtenPaths;
+    },
+    async write(batch: RecordBatch): Promise<void> {
+      signal?.throwIfAborted();
+      if (batch.numRows === 0) return;
+      if (partitionColumns.length === 0) {
+        await route("", {}, project(batch, fileSchema));
+        return;
+      }
+      for (const run of partitionRuns(batch, partitionColumns, partitionTypes)) {
+        await route(run.key, run.values, project(batch.slice(run.start, run.end), fileSchema));
+      }
+    },
+    async close(): Promise<AddAction[]> {
+      for (const [key, file] of [...open.entries()]) await finish(key, file);
+      return adds;
+    },
+    async abort(reason: unknown): Promise<void> {
+      const files = [...open.values()];
+      open.clear();
+      for (const file of files) await file.writer.abort(reason);
+    },
+  };
+}
+
+/** The batch's columns named in `schema`, in its order (partition columns are not stored in data files). */
+function project(batch: RecordBatch, schema: Schema): RecordBatch {
+  if (batch.schema.fields.length === schema.fields.length) return batch;
+  const children = schema.fields.map((f) => {
+    const index = batch.schema.fields.findIndex((g) => g.name === f.name);
+    const data = batch.getChildAt(index)?.data[0];
+    if (data === undefined) throw new InvalidArgumentError(`The input has no column ${JSON.stringify(f.name)}.`);
+    return data;
+  });
+  return new RecordBatch(
+    schema,
+    makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }),
+  );
+}
