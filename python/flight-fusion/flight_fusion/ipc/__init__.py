@@ -1,0 +1,1 @@
+"""Generated protobuf messages of the original ML Fusion wire protocol."""
