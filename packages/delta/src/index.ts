@@ -1,6 +1,16 @@
 // Public API of @mlfusion/delta. End-user symbols first; each section is owned by one area of the engine.
 
 export { writeCheckpoint } from "./checkpoint/checkpoint-writer.js";
+export type { ColumnStats, StatsLookup } from "./expression/data-skipping.js";
+export { mayMatch } from "./expression/data-skipping.js";
+export { evaluateOnBatch } from "./expression/evaluate-batch.js";
+export type { ComparisonOperator, Expression, LiteralValue } from "./expression/expression.js";
+export { and, col, expressionToString, lit, not, or, referencedColumns } from "./expression/expression.js";
+export { parseExpression } from "./expression/parse-expression.js";
+export type { ResolvedExpression } from "./expression/resolve-expression.js";
+export { resolveExpression } from "./expression/resolve-expression.js";
+export type { DecimalValue, Scalar } from "./expression/scalar.js";
+export { compareScalars, parseTimestampMicros, scalarFromText } from "./expression/scalar.js";
 // Write
 export type { HistoryEntry } from "./history.js";
 export { readHistory } from "./history.js";
