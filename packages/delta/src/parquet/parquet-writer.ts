@@ -114,11 +114,8 @@ export function writeParquetBytes(batches: readonly RecordBatch[]): Uint8Array {
   const first = batches[0];
   if (first === undefined) throw new InvalidArgumentError("Cannot write a Parquet file without a schema.");
   const wasmTable = WasmTable.fromIPCStream(tableToIPC(new Table(first.schema, [...batches]), "stream"));
-  try {
-    return writeParquet(wasmTable, writerProperties());
-  } finally {
-    wasmTable.free();
-  }
+  // writeParquet takes ownership of (and frees) the wasm table.
+  return writeParquet(wasmTable, writerProperties());
 }
 
 function toWasmBatch(batch: RecordBatch): WasmRecordBatch {
