@@ -32,22 +32,26 @@ export function checkBearerToken(token: string | undefined, headers: IncomingHtt
 }
 
 /**
- * Flight Handshake. The client proves it knows the token by any of: the authorization header, a
- * HandshakeRequest payload holding the token, or a BasicAuth payload whose password is the token (what
- * pyarrow's `authenticate_basic_token` sends). The reply carries `authorization: Bearer <token>` in its headers
- * (pyarrow reads it from there) and the token as payload.
+ * Flight Handshake. The client proves it knows the token by any of: `authorization: Bearer <token>`,
+ * `authorization: Basic base64(user:token)` (what pyarrow's `authenticate_basic_token` sends), or a
+ * HandshakeRequest payload holding the token or a BasicAuth whose password is the token. The reply carries
+ * `authorization: Bearer <token>` in its headers (where pyarrow looks for it) and the token as payload.
  */
 export async function handleHandshake(token: string | undefined, call: GrpcCall): Promise<void> {
+  let authenticated = token === undefined || headerPresentsToken(token, call.headers);
+  if (token !== undefined) call.setResponseHeader("authorization", `Bearer ${token}`);
+  const payload = token === undefined ? new Uint8Array(0) : Buffer.from(token, "utf8");
   for await (const message of call.messages()) {
     const request = decodeHandshake(message);
-    if (token !== undefined && !presentsToken(token, call.headers, request.payload)) {
-      throw unauthenticated("The handshake did not present a valid token; check the configured token.");
-    }
-    const payload = token === undefined ? new Uint8Array(0) : Buffer.from(token, "utf8");
-    if (token !== undefined) call.setResponseHeader("authorization", `Bearer ${token}`);
+    if (!authenticated && token !== undefined) authenticated = payloadPresentsToken(token, request.payload);
+    if (!authenticated) break;
     const response = create(HandshakeResponseSchema, { protocolVersion: request.protocolVersion, payload });
     await call.send([encodeGrpcFrame(toBinary(HandshakeResponseSchema, response))]);
   }
+  if (!authenticated) {
+    throw unauthenticated("The handshake did not present a valid token; check the configured token.");
+  }
+  call.sendHeaders();
 }
 
 function decodeHandshake(message: Uint8Array) {
@@ -60,18 +64,24 @@ function decodeHandshake(message: Uint8Array) {
   }
 }
 
-function presentsToken(token: string, headers: IncomingHttpHeaders, payload: Uint8Array): boolean {
-  try {
-    checkBearerToken(token, headers);
-    return true;
-  } catch {
-    // No valid header: fall back to the payload.
+function headerPresentsToken(token: string, headers: IncomingHttpHeaders): boolean {
+  const header = headers.authorization;
+  if (typeof header !== "string") return false;
+  if (/^bearer /i.test(header)) return tokenMatches(token, header.slice(7).trim());
+  if (/^basic /i.test(header)) {
+    const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    return colon >= 0 && tokenMatches(token, decoded.slice(colon + 1));
   }
+  return false;
+}
+
+function payloadPresentsToken(token: string, payload: Uint8Array): boolean {
   if (tokenMatches(token, Buffer.from(payload).toString("utf8"))) return true;
   try {
-    const basic = fromBinary(BasicAuthSchema, payload);
-    return tokenMatches(token, basic.password);
+    return tokenMatches(token, fromBinary(BasicAuthSchema, payload).password);
   } catch {
+    // Not a BasicAuth message either: the payload presents no token.
     return false;
   }
 }

@@ -108,7 +108,7 @@ export function parseTicket(ticket: Uint8Array): ReadRequest {
       const read = operation.value;
       const options: ReadRequest["options"] = { ...columnsOption(read.columnNames) };
       if (read.timestamp !== "") options.timestamp = read.timestamp;
-      else if (read.version !== 0n) options.version = Number(read.version);
+      else if (read.version !== undefined) options.version = Number(read.version);
       if (read.predicate !== "") options.filter = read.predicate;
       return { key, options };
     }

@@ -30,6 +30,8 @@ export interface GrpcCall {
   send(frame: readonly Uint8Array[]): Promise<void>;
   /** Adds a response header (initial metadata); only before the first send. */
   setResponseHeader(name: string, value: string): void;
+  /** Sends the response headers now, even if no message follows (clients may read them before any message). */
+  sendHeaders(): void;
 }
 
 export type GrpcHandler = (call: GrpcCall) => Promise<void>;
@@ -165,6 +167,7 @@ class ActiveCall implements GrpcCall {
   }
 
   async run(handlers: ReadonlyMap<string, GrpcHandler>): Promise<void> {
+    this.log.debug({ method: this.method }, "call started");
     const contentType = String(this.headers["content-type"] ?? "");
     if (this.headers[":method"] !== "POST" || !contentType.startsWith("application/grpc")) {
       this.finish({ code: GrpcStatus.UNIMPLEMENTED, message: "Only gRPC requests are served here." });
@@ -252,7 +255,7 @@ class ActiveCall implements GrpcCall {
     this.responseHeaders[name.toLowerCase()] = value;
   }
 
-  private sendHeaders(): void {
+  sendHeaders(): void {
     if (this.headersSent) return;
     this.headersSent = true;
     this.stream.respond(

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file flight_fusion/ipc/v1alpha1/delta.proto.
  */
 export const file_flight_fusion_ipc_v1alpha1_delta: GenFile = /*@__PURE__*/
-  fileDesc("CiZmbGlnaHRfZnVzaW9uL2lwYy92MWFscGhhMS9kZWx0YS5wcm90bxIaZmxpZ2h0X2Z1c2lvbi5pcGMudjFhbHBoYTEiYQoURGVsdGFDcmVhdGVPcGVyYXRpb24SNwoJc2F2ZV9tb2RlGAEgASgOMiQuZmxpZ2h0X2Z1c2lvbi5pcGMudjFhbHBoYTEuU2F2ZU1vZGUSEAoIbWV0YWRhdGEYAiABKAkiigEKE0RlbHRhV3JpdGVPcGVyYXRpb24SNwoJc2F2ZV9tb2RlGAEgASgOMiQuZmxpZ2h0X2Z1c2lvbi5pcGMudjFhbHBoYTEuU2F2ZU1vZGUSFAoMcGFydGl0aW9uX2J5GAIgAygJEhYKCXByZWRpY2F0ZRgDIAEoCUgAiAEBQgwKCl9wcmVkaWNhdGUiYQoSRGVsdGFSZWFkT3BlcmF0aW9uEg8KB3ZlcnNpb24YASABKAMSEQoJdGltZXN0YW1wGAIgASgJEhEKCXByZWRpY2F0ZRgDIAEoCRIUCgxjb2x1bW5fbmFtZXMYBCADKAkiqwIKFURlbHRhT3BlcmF0aW9uUmVxdWVzdBI/CgZzb3VyY2UYASABKAsyLy5mbGlnaHRfZnVzaW9uLmlwYy52MWFscGhhMS5BcmVhU291cmNlUmVmZXJlbmNlEkIKBmNyZWF0ZRgKIAEoCzIwLmZsaWdodF9mdXNpb24uaXBjLnYxYWxwaGExLkRlbHRhQ3JlYXRlT3BlcmF0aW9uSAASQAoFd3JpdGUYCyABKAsyLy5mbGlnaHRfZnVzaW9uLmlwYy52MWFscGhhMS5EZWx0YVdyaXRlT3BlcmF0aW9uSAASPgoEcmVhZBgMIAEoCzIuLmZsaWdodF9mdXNpb24uaXBjLnYxYWxwaGExLkRlbHRhUmVhZE9wZXJhdGlvbkgAQgsKCW9wZXJhdGlvbiInChZEZWx0YU9wZXJhdGlvblJlc3BvbnNlEg0KBXN0YXRzGAEgASgJYgZwcm90bzM", [file_flight_fusion_ipc_v1alpha1_common]);
+  fileDesc("CiZmbGlnaHRfZnVzaW9uL2lwYy92MWFscGhhMS9kZWx0YS5wcm90bxIaZmxpZ2h0X2Z1c2lvbi5pcGMudjFhbHBoYTEiYQoURGVsdGFDcmVhdGVPcGVyYXRpb24SNwoJc2F2ZV9tb2RlGAEgASgOMiQuZmxpZ2h0X2Z1c2lvbi5pcGMudjFhbHBoYTEuU2F2ZU1vZGUSEAoIbWV0YWRhdGEYAiABKAkiigEKE0RlbHRhV3JpdGVPcGVyYXRpb24SNwoJc2F2ZV9tb2RlGAEgASgOMiQuZmxpZ2h0X2Z1c2lvbi5pcGMudjFhbHBoYTEuU2F2ZU1vZGUSFAoMcGFydGl0aW9uX2J5GAIgAygJEhYKCXByZWRpY2F0ZRgDIAEoCUgAiAEBQgwKCl9wcmVkaWNhdGUicgoSRGVsdGFSZWFkT3BlcmF0aW9uEhQKB3ZlcnNpb24YASABKANIAIgBARIRCgl0aW1lc3RhbXAYAiABKAkSEQoJcHJlZGljYXRlGAMgASgJEhQKDGNvbHVtbl9uYW1lcxgEIAMoCUIKCghfdmVyc2lvbiKrAgoVRGVsdGFPcGVyYXRpb25SZXF1ZXN0Ej8KBnNvdXJjZRgBIAEoCzIvLmZsaWdodF9mdXNpb24uaXBjLnYxYWxwaGExLkFyZWFTb3VyY2VSZWZlcmVuY2USQgoGY3JlYXRlGAogASgLMjAuZmxpZ2h0X2Z1c2lvbi5pcGMudjFhbHBoYTEuRGVsdGFDcmVhdGVPcGVyYXRpb25IABJACgV3cml0ZRgLIAEoCzIvLmZsaWdodF9mdXNpb24uaXBjLnYxYWxwaGExLkRlbHRhV3JpdGVPcGVyYXRpb25IABI+CgRyZWFkGAwgASgLMi4uZmxpZ2h0X2Z1c2lvbi5pcGMudjFhbHBoYTEuRGVsdGFSZWFkT3BlcmF0aW9uSABCCwoJb3BlcmF0aW9uIicKFkRlbHRhT3BlcmF0aW9uUmVzcG9uc2USDQoFc3RhdHMYASABKAliBnByb3RvMw", [file_flight_fusion_ipc_v1alpha1_common]);
 
 /**
  * @generated from message flight_fusion.ipc.v1alpha1.DeltaCreateOperation
@@ -72,11 +72,12 @@ export const DeltaWriteOperationSchema: GenMessage<DeltaWriteOperation> = /*@__P
  */
 export type DeltaReadOperation = Message<"flight_fusion.ipc.v1alpha1.DeltaReadOperation"> & {
   /**
-   * Table version to read (time travel); 0 with no timestamp reads the latest version.
+   * Table version to read (time travel); absent reads the latest version. `optional` only adds presence
+   * tracking (the wire format is unchanged): original clients never sent 0, so absent and 0 stay distinguishable.
    *
-   * @generated from field: int64 version = 1;
+   * @generated from field: optional int64 version = 1;
    */
-  version: bigint;
+  version?: bigint | undefined;
 
   /**
    * Read the version current at this point in time (RFC 3339).
