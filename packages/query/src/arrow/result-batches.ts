@@ -1,0 +1,62 @@
+import type { DuckDBResult } from "@duckdb/node-api";
+import duckdb from "@duckdb/node-bindings";
+import { Field, makeData, RecordBatch, Schema, Struct } from "apache-arrow";
+import { type ColumnBuilder, createColumnBuilder, type NativeKind } from "./chunk-columns.js";
+
+/** Batches are cut at this many rows or bytes, whichever comes first (roughly 1-4 MB per batch). */
+export interface BatchLimits {
+  maxRows: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 128 * 1024, maxBytes: 4 * 1024 * 1024 };
+
+/** DuckDB's data chunks hold at most this many rows (STANDARD_VECTOR_SIZE). */
+const CHUNK_ROWS = 2048;
+
+/** The Arrow schema of a result whose columns all have native kinds. */
+export function resultSchema(names: readonly string[], kinds: readonly NativeKind[]): Schema {
+  return new Schema(
+    kinds.map((kind, i) => {
+      const builder = createColumnBuilder(kind, 1);
+      return new Field(names[i] ?? `column${i}`, builder.type, true);
+    }),
+  );
+}
+
+/**
+ * Streams a DuckDB result as Arrow RecordBatches: chunks are copied column by column into builders and emitted as
+ * one batch per `limits`. `checkpoint` runs before every fetch (deadline and cancellation checks).
+ */
+export async function* resultBatches(
+  result: DuckDBResult,
+  schema: Schema,
+  kinds: readonly NativeKind[],
+  checkpoint: () => void,
+  limits: BatchLimits = DEFAULT_BATCH_LIMITS,
+): AsyncGenerator<RecordBatch> {
+  const capacity = limits.maxRows + CHUNK_ROWS;
+  const builders: ColumnBuilder[] = kinds.map((k) => createColumnBuilder(k, capacity));
+  let rows = 0;
+  const emit = (): RecordBatch => {
+    const children = builders.map((b) => b.flush());
+    const data = makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children });
+    rows = 0;
+    return new RecordBatch(schema, data);
+  };
+  for (;;) {
+    checkpoint();
+    const chunk = await result.fetchChunk();
+    if (chunk === null) break;
+    const n = chunk.rowCount;
+    if (n === 0) break;
+    for (let c = 0; c < builders.length; c++) {
+      builders[c]?.append(duckdb.data_chunk_get_vector(chunk.chunk, c), n);
+    }
+    rows += n;
+    if (rows >= limits.maxRows || builders.reduce((sum, b) => sum + b.byteLength, 0) >= limits.maxBytes) {
+      yield emit();
+    }
+  }
+  if (rows > 0) yield emit();
+}

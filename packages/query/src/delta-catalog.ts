@@ -1,0 +1,163 @@
+import type { Dirent } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NotFoundError, UnsupportedFeatureError } from "@mlfusion/core";
+import {
+  type AddAction,
+  createLocalObjectStore,
+  decodeActionPath,
+  loadSnapshot,
+  type StructField,
+  toArrowSchema,
+} from "@mlfusion/delta";
+import {
+  type AssetKey,
+  type DataFile,
+  type DatasetCatalog,
+  type DatasetSnapshot,
+  type FileStats,
+  formatAssetKey,
+  type TimeTravel,
+} from "./dataset-catalog.js";
+
+/** Options for {@link createDeltaCatalog}. */
+export interface DeltaCatalogOptions {
+  /** Folder under which each dataset is a Delta table at `<dataRoot>/<seg1>/.../<name>`. */
+  dataRoot: string;
+}
+
+/**
+ * The datasets of a workspace: every Delta table under `dataRoot` (a folder holding `_delta_log/`), keyed by its
+ * path segments. Snapshots come from @mlfusion/delta's `loadSnapshot`, so time travel, checkpoints and reader
+ * features follow the Delta engine.
+ *
+ * @example
+ * const catalog = createDeltaCatalog({ dataRoot: "/work/.mlfusion/data" });
+ * const snapshot = await catalog.openDataset(["demo", "iris"], { version: 1 });
+ */
+export function createDeltaCatalog(options: DeltaCatalogOptions): DatasetCatalog {
+  const dataRoot = resolve(options.dataRoot);
+  return {
+    dataDirectories: [dataRoot],
+    listDatasets: async (signal) => {
+      const keys: AssetKey[] = [];
+      await walk(dataRoot, [], keys, signal);
+      return keys.sort((a, b) => formatAssetKey(a).localeCompare(formatAssetKey(b)));
+    },
+    openDataset: async (key, at, signal) => openDeltaDataset(dataRoot, key, at, signal),
+  };
+}
+
+async function walk(dir: string, prefix: string[], out: AssetKey[], signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted();
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (isMissing(error)) return;
+    throw error;
+  }
+  if (entries.some((e) => e.isDirectory() && e.name === "_delta_log")) {
+    if (prefix.length > 0) out.push(prefix);
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.isDirectory() && !entry.name.startsWith(".") && !entry.name.startsWith("_")) {
+      await walk(join(dir, entry.name), [...prefix, entry.name], out, signal);
+    }
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && "code" in error && (error.code === "ENOENT" || error.code === "ENOTDIR");
+}
+
+async function openDeltaDataset(
+  dataRoot: string,
+  key: AssetKey,
+  at: TimeTravel | undefined,
+  signal: AbortSignal | undefined,
+): Promise<DatasetSnapshot> {
+  if (key.length === 0 || key.some((s) => s === "" || s === "." || s === ".." || s.includes("/") || s.includes("\\"))) {
+    throw new NotFoundError(
+      `There is no dataset ${formatAssetKey(key)}; dataset keys are folder names under the data root.`,
+    );
+  }
+  const tableRoot = join(dataRoot, ...key);
+  const options: { version?: number; timestamp?: number; signal?: AbortSignal } = {};
+  if (at?.version !== undefined) options.version = at.version;
+  if (at?.timestamp !== undefined) options.timestamp = at.timestamp;
+  if (signal !== undefined) options.signal = signal;
+  let snapshot: Awaited<ReturnType<typeof loadSnapshot>>;
+  try {
+    snapshot = await loadSnapshot(createLocalObjectStore(tableRoot), options);
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      throw new NotFoundError(`${error.message} (dataset ${formatAssetKey(key)})`, { cause: error, details: { key } });
+    }
+    throw error;
+  }
+  const mode = snapshot.metadata.configuration["delta.columnMapping.mode"] ?? "none";
+  const physicalNames = mode === "none" ? undefined : columnMapping(snapshot.schema.fields, key);
+  const result: DatasetSnapshot = {
+    key,
+    version: snapshot.version,
+    schema: toArrowSchema(snapshot.schema),
+    partitionColumns: snapshot.partitionColumns,
+    files: snapshot.files.map((add) => dataFileOf(tableRoot, add)),
+  };
+  return physicalNames === undefined ? result : { ...result, physicalNames };
+}
+
+/** Column mapping (PROTOCOL.md "Column Mapping"): top-level physical names; nested mapped fields are refused. */
+function columnMapping(fields: readonly StructField[], key: AssetKey): ReadonlyMap<string, string> {
+  const names = new Map<string, string>();
+  for (const field of fields) {
+    const physical = field.metadata["delta.columnMapping.physicalName"];
+    if (typeof field.type !== "string") {
+      throw new UnsupportedFeatureError(
+        "columnMapping",
+        `Dataset ${formatAssetKey(key)} uses column mapping on the nested column ${field.name}, which SQL queries cannot read yet; read it with the dataset API.`,
+      );
+    }
+    names.set(field.name, typeof physical === "string" ? physical : field.name);
+  }
+  return names;
+}
+
+function dataFileOf(tableRoot: string, add: AddAction): DataFile {
+  const decoded = decodeActionPath(add.path);
+  const path = decoded.startsWith("file:")
+    ? fileURLToPath(decoded)
+    : isAbsolute(decoded)
+      ? decoded
+      : join(tableRoot, decoded);
+  const stats = parseStats(add);
+  const file: DataFile = { path, partitionValues: add.partitionValues, size: add.size };
+  const withStats = stats === undefined ? file : { ...file, stats };
+  return add.deletionVector ? { ...withStats, deletionVector: add.deletionVector } : withStats;
+}
+
+function parseStats(add: AddAction): FileStats | undefined {
+  let raw: unknown = add.statsParsed ?? undefined;
+  if (raw === undefined && typeof add.stats === "string" && add.stats !== "") {
+    try {
+      raw = JSON.parse(add.stats);
+    } catch {
+      // Unreadable stats only cost file skipping for this file, never correctness.
+      return undefined;
+    }
+  }
+  if (!isRecord(raw)) return undefined;
+  const stats: FileStats = {};
+  if (typeof raw.numRecords === "number") stats.numRecords = raw.numRecords;
+  if (isRecord(raw.minValues)) stats.minValues = raw.minValues;
+  if (isRecord(raw.maxValues)) stats.maxValues = raw.maxValues;
+  if (isRecord(raw.nullCount)) stats.nullCount = raw.nullCount;
+  return stats;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,115 @@
+import { UnsupportedFeatureError } from "@mlfusion/core";
+import { type DataType, type Field, Type } from "apache-arrow";
+import { type DataFile, type DatasetSnapshot, formatAssetKey } from "./dataset-catalog.js";
+import { quoteIdentifier, quoteLiteral } from "./sql/table-rewrite.js";
+
+/**
+ * The SELECT a per-query view runs to read a dataset version from exactly `files`: one `read_parquet` per distinct
+ * set of partition values (the values come from the log, as literals), joined by UNION ALL, each column cast to
+ * its logical type so that files written under older schemas line up. No files: an empty relation of the schema.
+ */
+export function scanViewSql(snapshot: DatasetSnapshot, files: readonly DataFile[]): string {
+  const fields = snapshot.schema.fields;
+  if (files.some((f) => f.deletionVector !== undefined && f.deletionVector !== null)) {
+    throw new UnsupportedFeatureError(
+      "deletionVectors",
+      `Dataset ${formatAssetKey(snapshot.key)} has deletion vectors, which SQL queries do not read yet; compact the dataset (rewrite without deletion vectors) and retry.`,
+    );
+  }
+  const partitions = new Set(snapshot.partitionColumns);
+  if (files.length === 0) {
+    const columns = fields.map((f) => `CAST(NULL AS ${duckdbTypeOf(f.type, f.name)}) AS ${quoteIdentifier(f.name)}`);
+    return `SELECT ${columns.join(", ")} WHERE false`;
+  }
+  const groups = new Map<string, DataFile[]>();
+  for (const file of files) {
+    const key = JSON.stringify(snapshot.partitionColumns.map((c) => file.partitionValues[c] ?? null));
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [file]);
+    else group.push(file);
+  }
+  const selects: string[] = [];
+  for (const group of groups.values()) {
+    const first = group[0];
+    if (first === undefined) continue;
+    const columns = fields.map((f) => {
+      const type = duckdbTypeOf(f.type, f.name);
+      if (partitions.has(f.name)) {
+        const raw = first.partitionValues[f.name];
+        return `${partitionLiteral(raw ?? null, f, type)} AS ${quoteIdentifier(f.name)}`;
+      }
+      const physical = snapshot.physicalNames?.get(f.name) ?? f.name;
+      return `CAST(${quoteIdentifier(physical)} AS ${type}) AS ${quoteIdentifier(f.name)}`;
+    });
+    const paths = group.map((g) => quoteLiteral(g.path)).join(", ");
+    selects.push(`SELECT ${columns.join(", ")} FROM read_parquet([${paths}], union_by_name = true)`);
+  }
+  return selects.join(" UNION ALL ");
+}
+
+/** A partition value (PROTOCOL.md "Partition Value Serialization") as a typed SQL literal. */
+function partitionLiteral(raw: string | null, field: Field, type: string): string {
+  if (raw === null) return `CAST(NULL AS ${type})`;
+  if (field.type.typeId === Type.Timestamp && field.type instanceof Object) {
+    // Delta serialises timestamps as `2024-01-01 00:00:00[.ffffff]` in UTC, or ISO-8601 with a Z.
+    return `CAST(${quoteLiteral(raw.endsWith("Z") || /[+-]\d{2}:?\d{2}$/.test(raw) ? raw : `${raw}+00`)} AS ${type})`;
+  }
+  if (field.type.typeId === Type.Binary) return `CAST(${quoteLiteral(raw)} AS BLOB)`;
+  return `CAST(${quoteLiteral(raw)} AS ${type})`;
+}
+
+/** The DuckDB SQL type for a Delta table's Arrow type. */
+export function duckdbTypeOf(type: DataType, column: string): string {
+  switch (type.typeId) {
+    case Type.Bool:
+      return "BOOLEAN";
+    case Type.Int: {
+      const t = type as DataType<Type.Int>;
+      const bits = "bitWidth" in t ? Number(t.bitWidth) : 32;
+      const signed = "isSigned" in t ? Boolean(t.isSigned) : true;
+      const names: Record<number, string> = { 8: "TINYINT", 16: "SMALLINT", 32: "INTEGER", 64: "BIGINT" };
+      return `${signed ? "" : "U"}${names[bits] ?? "BIGINT"}`;
+    }
+    case Type.Float: {
+      const precision = "precision" in type ? Number(type.precision) : 2;
+      return precision === 2 ? "DOUBLE" : "FLOAT";
+    }
+    case Type.Decimal: {
+      const p = "precision" in type ? Number(type.precision) : 38;
+      const s = "scale" in type ? Number(type.scale) : 0;
+      return `DECIMAL(${p}, ${s})`;
+    }
+    case Type.Utf8:
+    case Type.LargeUtf8:
+      return "VARCHAR";
+    case Type.Binary:
+    case Type.LargeBinary:
+      return "BLOB";
+    case Type.Date:
+      return "DATE";
+    case Type.Timestamp: {
+      const tz = "timezone" in type ? type.timezone : null;
+      return tz === null || tz === undefined || tz === "" ? "TIMESTAMP" : "TIMESTAMPTZ";
+    }
+    case Type.List: {
+      const inner = type.children[0];
+      if (inner !== undefined) return `${duckdbTypeOf(inner.type, column)}[]`;
+      break;
+    }
+    case Type.Struct:
+      return `STRUCT(${type.children.map((c) => `${quoteIdentifier(c.name)} ${duckdbTypeOf(c.type, column)}`).join(", ")})`;
+    case Type.Map: {
+      const entries = type.children[0];
+      const [k, v] = entries?.type.children ?? [];
+      if (k !== undefined && v !== undefined)
+        return `MAP(${duckdbTypeOf(k.type, column)}, ${duckdbTypeOf(v.type, column)})`;
+      break;
+    }
+    default:
+      break;
+  }
+  throw new UnsupportedFeatureError(
+    "type",
+    `Column ${column} has type ${String(type)}, which SQL queries cannot read yet.`,
+  );
+}

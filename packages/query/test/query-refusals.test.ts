@@ -1,0 +1,118 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { FusionError } from "@mlfusion/core";
+import { createTempDir, type TempDir } from "@mlfusion/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDeltaCatalog, createQueryEngine, type QueryEngine, type QueryOptions } from "../src/index.js";
+import { writeFixtures } from "./fixtures.js";
+
+let dir: TempDir;
+let dataRoot: string;
+let engine: QueryEngine;
+
+beforeAll(async () => {
+  dir = await createTempDir("query-refusals-");
+  ({ dataRoot } = await writeFixtures(dir.path));
+  await writeFile(join(dataRoot, "secret.csv"), "a,b\n1,2\n");
+  engine = createQueryEngine({ catalog: createDeltaCatalog({ dataRoot }), config: { timeoutMs: 30_000 } });
+});
+
+afterAll(async () => {
+  await engine?.close();
+  await dir?.close();
+});
+
+/** Runs a query to completion and returns the FusionError it failed with. */
+async function failure(sql: string, options: QueryOptions = {}): Promise<FusionError> {
+  try {
+    const result = await engine.query(sql, options);
+    for await (const _ of result) {
+      // drain
+    }
+  } catch (error) {
+    if (error instanceof FusionError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${sql} to fail`);
+}
+
+describe("the query sandbox", () => {
+  const refused: [string, string][] = [
+    ["read_csv of a local file", "SELECT * FROM read_csv('/etc/passwd')"],
+    ["read_csv of a file inside the data root", `SELECT * FROM read_csv('${"DATA"}/secret.csv')`],
+    [
+      "read_parquet of a dataset file bypassing the catalog",
+      `SELECT * FROM read_parquet('${"DATA"}/demo/**/*.parquet')`,
+    ],
+    ["glob over the data root", `SELECT * FROM glob('${"DATA"}/*')`],
+    ["a URL", "SELECT * FROM 'https://example.com/data.parquet'"],
+    ["COPY ... TO", `COPY (SELECT 1) TO '${"DATA"}/out.csv'`],
+    ["COPY of a dataset", `COPY "demo"."sales" TO '/tmp/stolen.csv'`],
+    ["ATTACH", "ATTACH ':memory:' AS other"],
+    ["ATTACH a file", `ATTACH '${"DATA"}/x.duckdb' AS other`],
+    ["INSTALL", "INSTALL httpfs"],
+    ["LOAD", "LOAD httpfs"],
+    ["SET of an engine setting", "SET enable_external_access = true"],
+    ["SET threads", "SET threads = 64"],
+    ["PRAGMA", "PRAGMA database_list"],
+    ["CREATE TABLE", "CREATE TABLE t AS SELECT 1"],
+    ["EXPORT DATABASE", `EXPORT DATABASE '${"DATA"}/export'`],
+    ["two statements", "SELECT 1; SELECT 2"],
+    ["a write hidden after a SELECT", `SELECT 1; COPY (SELECT 1) TO '${"DATA"}/out.csv'`],
+    ["a file read inside a subquery", "SELECT (SELECT count(*) FROM read_text('/etc/hostname'))"],
+    ["engine metadata functions", "SELECT * FROM duckdb_settings()"],
+  ];
+  for (const [what, template] of refused) {
+    it(`refuses ${what} with PERMISSION_DENIED or INVALID_ARGUMENT`, async () => {
+      const error = await failure(template.replaceAll("DATA", dataRoot));
+      expect(["PERMISSION_DENIED", "INVALID_ARGUMENT"]).toContain(error.code);
+    });
+  }
+
+  it("keeps serving after refusals", async () => {
+    const result = await engine.query(`SELECT count(*) AS n FROM "demo"."sales"`);
+    for await (const batch of result) expect(batch.getChild("n")?.get(0)).toBe(600n);
+  });
+});
+
+describe("bad input", () => {
+  it("reports a syntax error as INVALID_ARGUMENT with DuckDB's message and position", async () => {
+    const error = await failure("SELECT id,\n  FROM WHERE");
+    expect(error.code).toBe("INVALID_ARGUMENT");
+    expect(error.message).toMatch(/syntax error at or near "WHERE"/);
+    expect(error.details).toMatchObject({ line: 2, column: 8 });
+  });
+
+  it("reports an unknown dataset as NOT_FOUND", async () => {
+    expect((await failure(`SELECT * FROM "demo"."nope"`)).code).toBe("NOT_FOUND");
+    expect((await failure("SELECT * FROM nope")).code).toBe("NOT_FOUND");
+  });
+
+  it("reports a version that does not exist as NOT_FOUND", async () => {
+    expect((await failure(`SELECT * FROM "demo"."sales" AT (VERSION => 42)`)).code).toBe("NOT_FOUND");
+  });
+
+  it("reports an unknown column as INVALID_ARGUMENT", async () => {
+    const error = await failure(`SELECT no_such_column FROM "demo"."sales"`);
+    expect(error.code).toBe("INVALID_ARGUMENT");
+    expect(error.message).toMatch(/no_such_column/);
+  });
+
+  it("stops a query over its time limit with DEADLINE_EXCEEDED", async () => {
+    const started = Date.now();
+    const error = await failure("SELECT sum(a.range * b.range) FROM range(100000000) a, range(1000000) b", {
+      timeoutMs: 300,
+    });
+    expect(error.code).toBe("DEADLINE_EXCEEDED");
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("cancels a running query through its AbortSignal", async () => {
+    const controller = new AbortController();
+    const pending = failure("SELECT sum(a.range * b.range) FROM range(100000000) a, range(1000000) b", {
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 100);
+    expect((await pending).code).toBe("CANCELLED");
+  });
+});
