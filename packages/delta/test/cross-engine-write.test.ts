@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "@mlfusion/core";
 import { createTempDir, type TempDir } from "@mlfusion/testing";
 import {
   DateDay,
@@ -98,6 +99,35 @@ describe("tables written by writeDeltaTable, read by delta-rs", () => {
     expect(view.rows).toEqual(range(12, 24).map(expectedRow));
     const ours = await loadSnapshot(store);
     expect(ours.files.length).toBe(view.files);
+  });
+
+  it("replaceWhere on a partition column replaces only the matching partitions", async () => {
+    const store = createLocalObjectStore(dir.path);
+    await writeDeltaTable(store, events(range(0, 30)), { mode: "append", partitionBy: ["bucket"] });
+    const replacement = events([109, 102]); // bucket 1 and bucket 0
+    await writeDeltaTable(store, replacement, { mode: "overwrite", predicate: "bucket = 1 OR bucket = 0" });
+    const view = await readWithDeltalake(dir.path, "id");
+    const kept = range(0, 30).filter((i) => !(i % 4 !== 0 && (i % 3 === 1 || i % 3 === 0)));
+    expect(view.rows).toEqual([...kept, 102, 109].map(expectedRow));
+    expect((await readHistory(store, { limit: 1 }))[0]?.operationParameters).toMatchObject({
+      predicate: "bucket = 1 OR bucket = 0",
+    });
+  });
+
+  it("replaceWhere on a data column rewrites files keeping the rows that do not match", async () => {
+    const store = createLocalObjectStore(dir.path);
+    await writeDeltaTable(store, events(range(0, 30)), { mode: "append", partitionBy: ["day"] });
+    await writeDeltaTable(store, events([200, 201]), {
+      mode: "overwrite",
+      predicate: "id >= 10 AND id < 20 OR id >= 200",
+    });
+    const view = await readWithDeltalake(dir.path, "id");
+    expect(view.rows).toEqual([...range(0, 10), ...range(20, 30), 200, 201].map(expectedRow));
+    const error = await writeDeltaTable(store, events([5]), { mode: "overwrite", predicate: "id > 100" }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((await loadSnapshot(store)).version).toBe(1);
   });
 
   it("records history that delta-rs and readHistory agree on", async () => {

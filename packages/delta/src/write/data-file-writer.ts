@@ -36,6 +36,8 @@ interface OpenFile {
  */
 export interface DataFileWriter {
   write(batch: RecordBatch): Promise<void>;
+  /** Writes a batch of data columns only (the file schema) into the partition with these values. */
+  writeToPartition(partitionValues: Readonly<Record<string, string | null>>, batch: RecordBatch): Promise<void>;
   /** Finishes every open file; returns all add actions. */
   close(): Promise<AddAction[]>;
   /** Abandons open files; finished files stay as orphans until vacuum removes them. */
@@ -109,6 +111,11 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
       for (const run of partitionRuns(batch, partitionColumns, partitionTypes)) {
         await route(run.key, run.values, project(batch.slice(run.start, run.end), fileSchema));
       }
+    },
+    async writeToPartition(partitionValues, batch): Promise<void> {
+      const values: Record<string, string | null> = {};
+      for (const c of partitionColumns) values[c] = partitionValues[c] ?? null;
+      await route(JSON.stringify(partitionColumns.map((c) => values[c] ?? null)), values, project(batch, fileSchema));
     },
     async close(): Promise<AddAction[]> {
       for (const [key, file] of [...open.entries()]) await finish(key, file);

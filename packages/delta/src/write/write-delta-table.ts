@@ -14,6 +14,7 @@ import { maybeCheckpoint } from "../transaction/post-commit.js";
 import { tableExists } from "../transaction/table-exists.js";
 import { createDataFileWriter, DEFAULT_TARGET_FILE_SIZE } from "./data-file-writer.js";
 import { castBatchToPhysical } from "./physical-cast.js";
+import { toRemove } from "./remove-action.js";
 import { compileReplaceWhere } from "./replace-where.js";
 import { resolveWriteSchema, type SchemaMode } from "./schema-enforcement.js";
 import { validateConfiguration } from "./table-configuration.js";
@@ -132,7 +133,7 @@ export async function writeDeltaTable(
       numRows += batch.numRows;
     }
     if (replaceWhere !== undefined && snapshot !== undefined) {
-      rewritten = await replaceWhere.rewriteMatchingFiles(store, snapshot, writer, physical, signal);
+      rewritten = await replaceWhere.rewriteMatchingFiles(store, snapshot, writer, fileSchema, signal);
     }
     signal?.throwIfAborted();
     adds = await writer.close();
@@ -319,24 +320,6 @@ function validatePartitionColumns(schema: StructType, partitionColumns: readonly
 
 function isolationLevel(configuration: Record<string, string>): IsolationLevel {
   return configuration["delta.isolationLevel"] === "Serializable" ? "Serializable" : "WriteSerializable";
-}
-
-/** A tombstone for an active file (PROTOCOL.md "Add File and Remove File"). */
-export function toRemove(add: AddAction, deletionTimestamp: number): RemoveAction {
-  const remove: RemoveAction = {
-    path: add.path,
-    deletionTimestamp,
-    dataChange: true,
-    extendedFileMetadata: true,
-    partitionValues: add.partitionValues,
-    size: add.size,
-  };
-  if (add.stats != null) remove.stats = add.stats;
-  if (add.tags != null) remove.tags = add.tags;
-  if (add.deletionVector != null) remove.deletionVector = add.deletionVector;
-  if (add.baseRowId != null) remove.baseRowId = add.baseRowId;
-  if (add.defaultRowCommitVersion != null) remove.defaultRowCommitVersion = add.defaultRowCommitVersion;
-  return remove;
 }
 
 /** The input's schema and its batches, read lazily (only the first batch is awaited up front). */
