@@ -11,7 +11,7 @@ import {
   timestampValue,
 } from "@duckdb/node-api";
 import { createSilentLogger, FusionError, type Logger, type QueryConfig } from "@mlfusion/core";
-import type { RecordBatch, Schema } from "apache-arrow";
+import { Field, type RecordBatch, Schema, Utf8 } from "apache-arrow";
 import { fixedWidthKind, type NativeKind } from "./arrow/chunk-columns.js";
 import { resultBatches, resultSchema } from "./arrow/result-batches.js";
 import type { AssetKey, DatasetCatalog, DatasetSnapshot, TimeTravel } from "./dataset-catalog.js";
@@ -65,6 +65,8 @@ export interface PreparedQuery {
   readonly schema: Schema;
   /** Number of `?` / `$n` parameters. */
   readonly parameterCount: number;
+  /** One field per parameter (`$1`, `$2`...), typed where DuckDB can infer the type from the query, else Utf8. */
+  readonly parameterSchema: Schema;
   execute(options?: QueryOptions): Promise<QueryResult>;
 }
 
@@ -116,7 +118,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     sql: string,
     opts: QueryOptions,
     prepareOnly: boolean,
-  ): Promise<QueryResult & { parameterCount: number }> => {
+  ): Promise<QueryResult & { parameterCount: number; parameterSchema: Schema }> => {
     const started = performance.now();
     const connection = await (await getInstance()).connect();
     const guard = createGuard(connection, opts.timeoutMs ?? config.timeoutMs, opts.signal);
@@ -126,8 +128,10 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
       guard.check();
       const prepared = await preparedWithNativeTypes(connection, planned.sql);
       const parameterCount = prepared.statement.parameterCount;
+      const parameterSchema = parameterSchemaOf(prepared.statement);
       if (prepareOnly) {
-        return { ...emptyResult(prepared.schema, planned.scans, () => release(connection, guard)), parameterCount };
+        const empty = emptyResult(prepared.schema, planned.scans, () => release(connection, guard));
+        return { ...empty, parameterCount, parameterSchema };
       }
       bindParameters(prepared.statement, opts.parameters ?? []);
       guard.check();
@@ -143,7 +147,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
       const result = streamingResult(stream, prepared.schema, prepared.kinds, planned.scans, guard, sql, () =>
         release(connection, guard),
       );
-      return { ...result, parameterCount };
+      return { ...result, parameterCount, parameterSchema };
     } catch (error) {
       throw guard.translate(error, sql);
     } finally {
@@ -156,8 +160,8 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     prepare: async (sql, opts = {}) => {
       const probe = await run(sql, opts, true);
       probe.close();
-      const { schema, parameterCount } = probe;
-      return { sql, schema, parameterCount, execute: (o = {}) => run(sql, o, false) };
+      const { schema, parameterCount, parameterSchema } = probe;
+      return { sql, schema, parameterCount, parameterSchema, execute: (o = {}) => run(sql, o, false) };
     },
     listDatasets: (signal) => catalog.listDatasets(signal),
     datasetSchema: async (key, signal) => (await catalog.openDataset(key, undefined, signal)).schema,
@@ -346,6 +350,16 @@ function nativeKindOf(statement: DuckDBPreparedStatement, column: number): Nativ
     return { kind: "decimal", precision: type.width, scale: type.scale, width };
   }
   return fixedWidthKind(typeId);
+}
+
+function parameterSchemaOf(statement: DuckDBPreparedStatement): Schema {
+  const fields: Field[] = [];
+  for (let i = 1; i <= statement.parameterCount; i++) {
+    const kind = fixedWidthKind(statement.parameterTypeId(i));
+    const type = kind === undefined ? new Utf8() : (resultSchema(["p"], [kind]).fields[0]?.type ?? new Utf8());
+    fields.push(new Field(`$${i}`, type, true));
+  }
+  return new Schema(fields);
 }
 
 function bindParameters(statement: DuckDBPreparedStatement, parameters: readonly QueryParameter[]): void {

@@ -1,0 +1,158 @@
+import { randomBytes } from "node:crypto";
+import { FusionError, NotFoundError } from "@mlfusion/core";
+import { type DataType, type RecordBatch, type Schema, Type } from "apache-arrow";
+import type { QueryEngine, QueryParameter, QueryResult } from "../query-engine.js";
+import { serializeSchema } from "./flight-sql-result.js";
+
+/** ActionCreatePreparedStatementResult, with the schemas both as Arrow and as the IPC bytes the proto carries. */
+export interface CreatedPreparedStatement {
+  /** Opaque handle for CommandPreparedStatementQuery / ActionClosePreparedStatementRequest. */
+  handle: Uint8Array;
+  datasetSchema: Schema;
+  parameterSchema: Schema;
+  /** IPC-encapsulated schema messages for `dataset_schema` and `parameter_schema`. */
+  datasetSchemaIpc: Uint8Array;
+  parameterSchemaIpc: Uint8Array;
+}
+
+/**
+ * Flight SQL statements (FlightSql.proto): CommandStatementQuery, and prepared statements created by
+ * ActionCreatePreparedStatementRequest, given parameters by DoPut(CommandPreparedStatementQuery), run by
+ * GetFlightInfo + DoGet, and dropped by ActionClosePreparedStatementRequest.
+ */
+export interface FlightSqlStatements {
+  /** GetFlightInfo(CommandStatementQuery): validates the query and returns its result schema. */
+  statementSchema(sql: string, signal?: AbortSignal): Promise<Schema>;
+  /** DoGet(TicketStatementQuery): runs the query. */
+  executeStatement(sql: string, signal?: AbortSignal): Promise<QueryResult>;
+  /** DoAction(CreatePreparedStatement). */
+  createPreparedStatement(sql: string, signal?: AbortSignal): Promise<CreatedPreparedStatement>;
+  /** DoPut(CommandPreparedStatementQuery): binds the (single-row) parameter batch for later executions. */
+  bindParameters(handle: Uint8Array, batches: AsyncIterable<RecordBatch>): Promise<void>;
+  /** GetFlightInfo(CommandPreparedStatementQuery): the result schema of a prepared statement. */
+  preparedSchema(handle: Uint8Array): Schema;
+  /** DoGet for a prepared statement: runs it with its bound parameters. */
+  executePrepared(handle: Uint8Array, signal?: AbortSignal): Promise<QueryResult>;
+  /** DoAction(ClosePreparedStatement). Closing an unknown handle is not an error. */
+  closePreparedStatement(handle: Uint8Array): void;
+}
+
+interface PreparedEntry {
+  sql: string;
+  schema: Schema;
+  parameterCount: number;
+  parameters: QueryParameter[];
+  lastUsed: number;
+}
+
+/** Prepared statements live in memory; the oldest are dropped beyond this many. */
+const MAX_PREPARED_STATEMENTS = 1024;
+
+/**
+ * Statement handling over a query engine.
+ *
+ * @example
+ * const statements = createFlightSqlStatements(engine);
+ * const { handle } = await statements.createPreparedStatement("SELECT * FROM iris WHERE species = ?");
+ */
+export function createFlightSqlStatements(engine: QueryEngine): FlightSqlStatements {
+  const prepared = new Map<string, PreparedEntry>();
+  const entry = (handle: Uint8Array): PreparedEntry => {
+    const found = prepared.get(Buffer.from(handle).toString("hex"));
+    if (found === undefined) {
+      throw new NotFoundError("The prepared statement does not exist (closed or expired); prepare it again.");
+    }
+    found.lastUsed = Date.now();
+    return found;
+  };
+  return {
+    statementSchema: async (sql, signal) => (await engine.prepare(sql, signal === undefined ? {} : { signal })).schema,
+    executeStatement: (sql, signal) => engine.query(sql, signal === undefined ? {} : { signal }),
+    createPreparedStatement: async (sql, signal) => {
+      const query = await engine.prepare(sql, signal === undefined ? {} : { signal });
+      if (prepared.size >= MAX_PREPARED_STATEMENTS) {
+        const oldest = [...prepared.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
+        if (oldest !== undefined) prepared.delete(oldest[0]);
+      }
+      const handle = randomBytes(16);
+      prepared.set(handle.toString("hex"), {
+        sql,
+        schema: query.schema,
+        parameterCount: query.parameterCount,
+        parameters: [],
+        lastUsed: Date.now(),
+      });
+      return {
+        handle: new Uint8Array(handle),
+        datasetSchema: query.schema,
+        parameterSchema: query.parameterSchema,
+        datasetSchemaIpc: serializeSchema(query.schema),
+        parameterSchemaIpc: serializeSchema(query.parameterSchema),
+      };
+    },
+    bindParameters: async (handle, batches) => {
+      const target = entry(handle);
+      const rows: QueryParameter[][] = [];
+      for await (const batch of batches) {
+        for (let r = 0; r < batch.numRows; r++) {
+          rows.push(batch.schema.fields.map((f, c) => toParameter(batch.getChildAt(c)?.get(r), f.type)));
+        }
+      }
+      if (rows.length > 1) {
+        throw new FusionError(
+          "INVALID_ARGUMENT",
+          `Bind one row of parameters to a query (got ${rows.length}); run the statement once per row instead.`,
+        );
+      }
+      const values = rows[0] ?? [];
+      if (values.length !== target.parameterCount) {
+        throw new FusionError(
+          "INVALID_ARGUMENT",
+          `The statement takes ${target.parameterCount} parameters but ${values.length} were bound.`,
+        );
+      }
+      target.parameters = values;
+    },
+    preparedSchema: (handle) => entry(handle).schema,
+    executePrepared: (handle, signal) => {
+      const target = entry(handle);
+      if (target.parameters.length !== target.parameterCount) {
+        throw new FusionError(
+          "INVALID_ARGUMENT",
+          `The statement takes ${target.parameterCount} parameters; bind them with DoPut before executing it.`,
+        );
+      }
+      return engine.query(target.sql, {
+        parameters: target.parameters,
+        ...(signal === undefined ? {} : { signal }),
+      });
+    },
+    closePreparedStatement: (handle) => {
+      prepared.delete(Buffer.from(handle).toString("hex"));
+    },
+  };
+}
+
+/** An Arrow value (as apache-arrow's `get` returns it) as a query parameter. */
+function toParameter(value: unknown, type: DataType): QueryParameter {
+  if (value === null || value === undefined) return null;
+  switch (type.typeId) {
+    case Type.Timestamp:
+    case Type.Date:
+      return typeof value === "number" || typeof value === "bigint" ? new Date(Number(value)) : String(value);
+    case Type.Decimal:
+      return String(value);
+    default:
+      break;
+  }
+  if (
+    typeof value === "string" ||
+    typeof value === "number" ||
+    typeof value === "bigint" ||
+    typeof value === "boolean" ||
+    value instanceof Uint8Array
+  ) {
+    return value;
+  }
+  return String(value);
+}

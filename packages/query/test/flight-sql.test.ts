@@ -1,0 +1,147 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createTempDir, runPython, type TempDir } from "@mlfusion/testing";
+import {
+  Field,
+  Int32,
+  makeData,
+  type RecordBatch,
+  RecordBatch as RecordBatchClass,
+  Schema,
+  Struct,
+  Table,
+  tableToIPC,
+  Utf8,
+  vectorFromArray,
+} from "apache-arrow";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createDeltaCatalog,
+  createFlightSqlStatements,
+  createQueryEngine,
+  type FlightSqlResult,
+  getCatalogs,
+  getDbSchemas,
+  getSqlInfo,
+  getTables,
+  getTableTypes,
+  type QueryEngine,
+  SqlInfo,
+} from "../src/index.js";
+import { writeFixtures } from "./fixtures.js";
+
+let dir: TempDir;
+let engine: QueryEngine;
+
+beforeAll(async () => {
+  dir = await createTempDir("query-flight-sql-");
+  const { dataRoot } = await writeFixtures(dir.path);
+  engine = createQueryEngine({ catalog: createDeltaCatalog({ dataRoot }), config: { timeoutMs: 30_000 } });
+});
+
+afterAll(async () => {
+  await engine?.close();
+  await dir?.close();
+});
+
+async function rows(result: FlightSqlResult): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for await (const batch of result) for (const row of batch) out.push(row?.toJSON() ?? {});
+  return out;
+}
+
+/** Writes a result as an Arrow IPC stream and reads it back with pyarrow: the spec schemas must be valid Arrow. */
+async function viaPyarrow(result: FlightSqlResult, script: string): Promise<string> {
+  const batches: RecordBatch[] = [];
+  for await (const batch of result) batches.push(batch);
+  const path = join(dir.path, `r-${Math.random().toString(36).slice(2)}.arrow`);
+  await writeFile(path, tableToIPC(new Table(result.schema, batches), "stream"));
+  const { stdout } = await runPython(
+    `import sys, json, pyarrow as pa\nt = pa.ipc.open_stream(open(sys.argv[1], "rb").read()).read_all()\n${script}`,
+    [path],
+  );
+  return stdout.trim();
+}
+
+describe("Flight SQL commands", () => {
+  it("lists catalogs, db schemas and table types", async () => {
+    expect(await rows(await getCatalogs(engine))).toEqual([{ catalog_name: "demo" }]);
+    expect(await rows(await getDbSchemas(engine, {}))).toEqual([
+      { catalog_name: null, db_schema_name: "demo" },
+      { catalog_name: "demo", db_schema_name: "crm" },
+    ]);
+    expect(await rows(await getDbSchemas(engine, { catalog: "demo", dbSchemaFilterPattern: "c%" }))).toEqual([
+      { catalog_name: "demo", db_schema_name: "crm" },
+    ]);
+    expect(await rows(getTableTypes())).toEqual([{ table_type: "TABLE" }]);
+  });
+
+  it("lists tables with their schemas as IPC messages pyarrow reads", async () => {
+    const result = await getTables(engine, { includeSchema: true, tableNameFilterPattern: "%s" });
+    const out = await viaPyarrow(
+      result,
+      `print(json.dumps([[r["catalog_name"], r["db_schema_name"], r["table_name"], r["table_type"], pa.ipc.read_schema(pa.py_buffer(r["table_schema"])).names] for r in t.to_pylist()]))`,
+    );
+    expect(JSON.parse(out)).toEqual([
+      [null, "demo", "sales", "TABLE", ["id", "region", "customer_id", "amount", "qty", "day", "ts", "note"]],
+      ["demo", "crm", "customers", "TABLE", ["id", "name", "tier"]],
+    ]);
+  });
+
+  it("answers GetSqlInfo with the spec's dense union, readable by pyarrow", async () => {
+    const result = getSqlInfo(
+      [SqlInfo.FLIGHT_SQL_SERVER_NAME, SqlInfo.FLIGHT_SQL_SERVER_READ_ONLY, SqlInfo.SQL_IDENTIFIER_CASE, 99999],
+      { serverVersion: "0.1.0" },
+    );
+    const out = await viaPyarrow(result, `print(json.dumps(t.to_pylist()))`);
+    expect(JSON.parse(out)).toEqual([
+      { info_name: 0, value: "ML Fusion" },
+      { info_name: 3, value: true },
+      { info_name: 503, value: 1 },
+    ]);
+  });
+
+  it("runs a statement query and a prepared statement with bound parameters", async () => {
+    const statements = createFlightSqlStatements(engine);
+    const sql = `SELECT count(*) AS n FROM "demo"."sales" WHERE region = 'east'`;
+    expect((await statements.statementSchema(sql)).fields.map((f) => f.name)).toEqual(["n"]);
+    expect(await rows(await statements.executeStatement(sql))).toEqual([{ n: 200n }]);
+
+    const created = await statements.createPreparedStatement(
+      `SELECT id, name FROM "demo"."crm"."customers" WHERE tier = ? AND id < ? ORDER BY id`,
+    );
+    expect(created.datasetSchema.fields.map((f) => f.name)).toEqual(["id", "name"]);
+    expect(created.parameterSchema.fields.map((f) => String(f.type))).toEqual(["Utf8", "Int32"]);
+    const { stdout } = await runPython(
+      `import sys, pyarrow as pa\nprint(pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(sys.argv[1]))).names)`,
+      [Buffer.from(created.datasetSchemaIpc).toString("hex")],
+    );
+    expect(stdout.trim()).toBe("['id', 'name']");
+
+    const params = new Schema([new Field("0", new Utf8(), true), new Field("1", new Int32(), true)]);
+    const children = [vectorFromArray(["gold"], new Utf8()).data[0], vectorFromArray([10], new Int32()).data[0]];
+    const batch = new RecordBatchClass(
+      params,
+      makeData({
+        type: new Struct(params.fields),
+        length: 1,
+        nullCount: 0,
+        children: children.filter((c) => c !== undefined),
+      }),
+    );
+    await statements.bindParameters(
+      created.handle,
+      (async function* () {
+        yield batch;
+      })(),
+    );
+    expect(await rows(await statements.executePrepared(created.handle))).toEqual([
+      { id: 0, name: "customer 0" },
+      { id: 3, name: "customer 3" },
+      { id: 6, name: "customer 6" },
+      { id: 9, name: "customer 9" },
+    ]);
+    statements.closePreparedStatement(created.handle);
+    expect(() => statements.preparedSchema(created.handle)).toThrow(/does not exist/);
+  });
+});
