@@ -153,19 +153,20 @@ export class DatasetClient {
 
   /** Streams the dataset's record batches. */
   async *stream(options: LoadOptions = {}): AsyncGenerator<RecordBatch> {
-    const { batches } = await this.open(options);
+    const { batches } = await this.read(options);
     yield* batches;
   }
 
   /** Loads the dataset (or a selection of it) into one Arrow Table. */
   async load(options: LoadOptions = {}): Promise<Table> {
-    const { schema, batches } = await this.open(options);
+    const { schema, batches } = await this.read(options);
     const all: RecordBatch[] = [];
     for await (const batch of batches) all.push(batch);
     return all.length === 0 ? new Table(schema) : new Table(all);
   }
 
-  private async open(options: LoadOptions): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
+  /** Starts a read: resolves with the schema once the server answers, then streams the batches. */
+  async read(options: LoadOptions = {}): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
     const read: { columnNames: string[]; version?: bigint; timestamp: string; predicate: string } = {
       columnNames: [...(options.columns ?? [])],
       timestamp:

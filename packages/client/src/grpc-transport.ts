@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from "node:http2";
 import { FusionError } from "@mlfusion/core";
-import { GrpcFramingError, GrpcMessageDecoder } from "@mlfusion/proto";
+import { flightDataBodyOffset, GrpcFramingError, GrpcMessageDecoder } from "@mlfusion/proto";
 import { decodeGrpcMessage, fromGrpcStatus, ServiceUnavailableError } from "./errors.js";
 
 /** Connection settings of a transport. */
@@ -100,7 +100,10 @@ export class GrpcTransport {
       requestError = error;
       if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
     });
-    const decoder = new GrpcMessageDecoder(this.options.maxReceiveMessageBytes ?? 256 * 1024 * 1024);
+    const decoder = new GrpcMessageDecoder(
+      this.options.maxReceiveMessageBytes ?? 256 * 1024 * 1024,
+      flightDataBodyOffset,
+    );
     let completed = false;
     try {
       try {

@@ -8,7 +8,7 @@
  * and are never copied by a protobuf runtime.
  */
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { InvalidArgumentError } from "@mlfusion/core";
+import { FusionError, InvalidArgumentError } from "@mlfusion/core";
 import {
   Message,
   MessageHeader,
@@ -78,6 +78,27 @@ export function parseFlightData(bytes: Uint8Array): FlightDataFrame {
     if (offset > bytes.length) throw malformed("a field runs past the end of the message");
   }
   return frame;
+}
+
+/**
+ * The offset of data_body's bytes inside a FlightData, from its first bytes only; undefined when they do not
+ * reach the body. Lets the framing layer place the body aligned while assembling the message.
+ */
+export function flightDataBodyOffset(head: Uint8Array): number | undefined {
+  let offset = 0;
+  try {
+    while (offset < head.length) {
+      const [tag, afterTag] = readVarint(head, offset);
+      const wireType = tag & 7;
+      if (wireType !== 2) return undefined;
+      const [length, afterLength] = readVarint(head, afterTag);
+      if (Math.floor(tag / 8) === 1000) return afterLength;
+      offset = afterLength + length;
+    }
+  } catch {
+    // The head ends inside a varint: the body offset is not known yet.
+  }
+  return undefined;
 }
 
 function parseDescriptor(bytes: Uint8Array): FlightDescriptor {
@@ -278,7 +299,8 @@ async function* readBatches(reader: StreamReader): AsyncGenerator<RecordBatch> {
 }
 
 function asInvalid(error: unknown): Error {
-  if (error instanceof InvalidArgumentError) return error;
+  // Errors of the transport underneath (a status from the server, a cancellation) pass through unchanged.
+  if (error instanceof FusionError) return error;
   if (error instanceof Error && error.name === "AbortError") return error;
   const detail = error instanceof Error ? error.message : String(error);
   return new InvalidArgumentError(`Malformed Arrow IPC in the Flight stream (${detail}); send valid Arrow IPC.`, {

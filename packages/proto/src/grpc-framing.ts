@@ -45,7 +45,14 @@ export class GrpcMessageDecoder {
   private message: Buffer | undefined;
   private messageFill = 0;
 
-  constructor(private readonly maxMessageBytes: number) {}
+  /**
+   * @param alignOffset given the first bytes of a message that spans chunks, the offset inside the message that
+   *   should land 8-byte aligned in memory (the Arrow body of a FlightData), or undefined.
+   */
+  constructor(
+    private readonly maxMessageBytes: number,
+    private readonly alignOffset?: (head: Buffer) => number | undefined,
+  ) {}
 
   /** True when no partial message is pending (a clean end of stream). */
   get idle(): boolean {
@@ -65,7 +72,7 @@ export class GrpcMessageDecoder {
             offset += length;
             continue;
           }
-          this.startMessage(length);
+          this.startMessage(length, chunk.subarray(offset));
           continue;
         }
         const take = Math.min(5 - this.headerFill, chunk.length - offset);
@@ -108,9 +115,12 @@ export class GrpcMessageDecoder {
     return length;
   }
 
-  private startMessage(length: number): void {
-    // allocUnsafeSlow: never the shared pool, so that Arrow bodies inside start at a known alignment.
-    this.message = Buffer.allocUnsafeSlow(length);
+  private startMessage(length: number, head?: Buffer): void {
+    // allocUnsafeSlow: never the shared pool, so that the alignment of what is inside is under our control. The
+    // message is placed so that its Arrow body lands 8-byte aligned: the one copy on receive is then the last.
+    const target = head === undefined ? undefined : this.alignOffset?.(head);
+    const shift = target === undefined ? 0 : (8 - (target % 8)) % 8;
+    this.message = Buffer.allocUnsafeSlow(length + shift).subarray(shift);
     this.messageFill = 0;
   }
 

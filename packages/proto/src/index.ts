@@ -9,6 +9,7 @@ export {
   encodeFlightDataFrame,
   encodeRecordBatches,
   encodeSchema,
+  flightDataBodyOffset,
   parseFlightData,
 } from "./flight-data-codec.js";
 export type {

@@ -14,7 +14,7 @@ import {
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { FusionError, type Logger } from "@mlfusion/core";
-import { GrpcFramingError, GrpcMessageDecoder } from "@mlfusion/proto";
+import { flightDataBodyOffset, GrpcFramingError, GrpcMessageDecoder } from "@mlfusion/proto";
 import { type CallStatus, encodeGrpcMessage, GrpcStatus, toCallStatus } from "./grpc-status.js";
 
 /** One gRPC call as a handler sees it. */
@@ -203,7 +203,7 @@ class ActiveCall implements GrpcCall {
   }
 
   async *messages(): AsyncGenerator<Buffer> {
-    const decoder = new GrpcMessageDecoder(this.maxReceiveMessageBytes);
+    const decoder = new GrpcMessageDecoder(this.maxReceiveMessageBytes, flightDataBodyOffset);
     // destroyOnReturn: false, so that a handler that stops reading can still answer with a status.
     for await (const chunk of this.stream.iterator({ destroyOnReturn: false })) {
       this.signal.throwIfAborted();

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { AlreadyExistsError, NotFoundError, UnsupportedFeatureError } from "@mlfusion/core";
-import type { RecordBatch, Schema } from "apache-arrow";
+import { makeData, RecordBatch, type Schema, Struct } from "apache-arrow";
 import { type AssetKey, formatAssetKey } from "./asset-key.js";
 import {
   checkAppendSchema,
@@ -109,7 +109,7 @@ class MemoryDatasetCatalog implements DatasetCatalog {
     }
     return {
       schema: version.schema.select([...columns]),
-      batches: iterate(version.batches.map((b) => b.select([...columns]))),
+      batches: iterate(version.batches.map((b) => selectColumns(b, columns))),
     };
   }
 
@@ -196,6 +196,19 @@ class MemoryDatasetCatalog implements DatasetCatalog {
     this.get(key);
     return { files: [] };
   }
+}
+
+/** The named columns of a batch (apache-arrow 21's RecordBatch.select drops the column data). */
+function selectColumns(batch: RecordBatch, columns: readonly string[]): RecordBatch {
+  const schema = batch.schema.select([...columns]);
+  const children = columns.map((name) => batch.data.children[batch.schema.fields.findIndex((f) => f.name === name)]);
+  const data = makeData({
+    type: new Struct(schema.fields),
+    length: batch.numRows,
+    nullCount: 0,
+    children: children.flatMap((child) => (child === undefined ? [] : [child])),
+  });
+  return new RecordBatch(schema, data);
 }
 
 async function* iterate(batches: readonly RecordBatch[]): AsyncGenerator<RecordBatch> {
