@@ -25,8 +25,10 @@ class ClientOptions:
     port: int | None = None
     #: Bearer token sent with every call (the server's FF_TOKEN).
     token: str | None = None
-    #: Seconds each call may take, connection attempts included.
+    #: Seconds a metadata call (schema, info, list, actions) may take, connection attempts included.
     timeout: float = DEFAULT_TIMEOUT
+    #: Seconds a data transfer (load, write_into, query) may take; None: no limit, as large tables take long.
+    data_timeout: float | None = None
     use_tls: bool | None = None
     env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False, compare=False)
 
@@ -47,8 +49,8 @@ class ClientOptions:
         if not 0 <= int(self.port) <= 65535:
             raise ValueError(f"The port must be between 0 and 65535, got {self.port}.")
         self.port = int(self.port)
-        if self.timeout <= 0:
-            raise ValueError(f"The timeout must be positive seconds, got {self.timeout}.")
+        if self.timeout <= 0 or (self.data_timeout is not None and self.data_timeout <= 0):
+            raise ValueError(f"Timeouts must be positive seconds, got {self.timeout} and {self.data_timeout}.")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ClientOptions:

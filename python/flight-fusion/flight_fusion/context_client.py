@@ -29,5 +29,5 @@ class ContextClient:
     def query(self, sql: str) -> pa.Table:
         """Runs SQL over the context's datasets; each is named by its key's last segment."""
         client = self._service.flight_client
-        with self._service.errors():
-            return client.do_get(query_ticket(sql, self.paths), self._service.call_options()).read_all()
+        with self._service.errors(data=True):
+            return client.do_get(query_ticket(sql, self.paths), self._service.call_options(data=True)).read_all()

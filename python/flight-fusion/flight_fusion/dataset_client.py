@@ -88,8 +88,8 @@ class DatasetClient:
                 raise ValueError(f"partition_by names columns the data does not have: {missing}.")
         descriptor = put_descriptor(self.path, mode, partition_by, predicate)
         client = self._service.flight_client
-        with self._service.errors():
-            writer, reader = client.do_put(descriptor, table.schema, self._service.call_options())
+        with self._service.errors(data=True):
+            writer, reader = client.do_put(descriptor, table.schema, self._service.call_options(data=True))
             try:
                 for batch in table.to_batches(max_chunksize=WRITE_BATCH_ROWS):
                     writer.write_batch(batch)
@@ -236,8 +236,8 @@ class DatasetClient:
 
     def _read(self, ticket: flight.Ticket) -> pa.Table:
         client = self._service.flight_client
-        with self._service.errors():
-            return client.do_get(ticket, self._service.call_options()).read_all()
+        with self._service.errors(data=True):
+            return client.do_get(ticket, self._service.call_options(data=True)).read_all()
 
     def _action(self, action: flight.Action) -> list[bytes]:
         client = self._service.flight_client

@@ -43,16 +43,18 @@ class FusionServiceClient:
         """The underlying pyarrow FlightClient, for plain Flight calls."""
         return self._flight
 
-    def call_options(self) -> flight.FlightCallOptions:
-        """Per-call options: the timeout and, when a token is set, the bearer authorization header."""
+    def call_options(self, data: bool = False) -> flight.FlightCallOptions:
+        """Per-call options: the timeout (`data_timeout` for data transfers) and, when a token is set, the bearer
+        authorization header."""
         headers = []
         if self.options.token:
             headers.append((b"authorization", f"Bearer {self.options.token}".encode()))
-        return flight.FlightCallOptions(timeout=self.options.timeout, headers=headers)
+        timeout = self.options.data_timeout if data else self.options.timeout
+        return flight.FlightCallOptions(timeout=timeout, headers=headers)
 
-    def errors(self) -> AbstractContextManager[None]:
+    def errors(self, data: bool = False) -> AbstractContextManager[None]:
         """Translates Flight failures of the calls made inside the block (see flight_fusion.errors)."""
-        return translate_errors(self.options.location, self.options.timeout)
+        return translate_errors(self.options.location, self.options.data_timeout if data else self.options.timeout)
 
     def get_dataset_client(
         self,
