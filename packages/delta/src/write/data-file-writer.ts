@@ -10,6 +10,8 @@ import { partitionDirectory, partitionRuns, toAddPath } from "./partition-path.j
 
 /** Default size at which a data file is closed, measured on the Arrow data fed to it (~40-60 MB of Parquet). */
 export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
+/** Types written without dictionary encoding: they are rarely repetitive (see parquet-writer.ts). */
+const PLAIN_TYPES: ReadonlySet<string> = new Set(["float", "double", "long", "timestamp", "timestamp_ntz"]);
 /** Files open at once (one per partition being written); the largest is closed when more are needed. */
 const MAX_OPEN_FILES = 16;
 
@@ -54,6 +56,9 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
     type: "struct",
     fields: options.schema.fields.filter((f) => !partitionColumns.includes(f.name)),
   };
+  const plainColumns = dataFields.fields
+    .filter((f) => typeof f.type === "string" && PLAIN_TYPES.has(f.type))
+    .map((f) => f.name);
   const open = new Map<string, OpenFile>();
   const adds: AddAction[] = [];
   const writtenPaths: string[] = [];
@@ -64,7 +69,8 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
     const dir = partitionDirectory(partitionColumns, partitionValues);
     const relativePath = dir === "" ? name : `${dir}/${name}`;
     writtenPaths.push(relativePath);
-    const file = { writer: createParquetFileWriter(store, relativePath, signal), relativePath, partitionValues };
+    const writer = createParquetFileWriter(store, relativePath, signal === undefined ? { plainColumns } : { plainColumns, signal });
+    const file = { writer, relativePath, partitionValues };
     open.set(key, file);
     return file;
   }
