@@ -38,6 +38,27 @@ export interface DeltaCatalogOptions {
  */
 export function createDeltaCatalog(options: DeltaCatalogOptions): DatasetCatalog {
   const dataRoot = resolve(options.dataRoot);
+  // A version of a Delta table never changes, so its snapshot is cached; "latest" costs one listing of the log.
+  const cache = new Map<string, DatasetSnapshot>();
+  const cached = async (key: AssetKey, at: TimeTravel | undefined, signal: AbortSignal | undefined) => {
+    if (at?.timestamp !== undefined) return openDeltaDataset(dataRoot, key, at, signal);
+    const version = at?.version ?? (await latestVersion(join(dataRoot, ...safeKey(key))));
+    const id = JSON.stringify([key, version]);
+    const hit = version === undefined ? undefined : cache.get(id);
+    if (hit !== undefined) {
+      cache.delete(id);
+      cache.set(id, hit);
+      return hit;
+    }
+    const snapshot = await openDeltaDataset(dataRoot, key, version === undefined ? at : { version }, signal);
+    cache.set(JSON.stringify([key, snapshot.version]), snapshot);
+    while (cache.size > MAX_CACHED_SNAPSHOTS) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
+    return snapshot;
+  };
   return {
     dataDirectories: [dataRoot],
     listDatasets: async (signal) => {
@@ -45,8 +66,36 @@ export function createDeltaCatalog(options: DeltaCatalogOptions): DatasetCatalog
       await walk(dataRoot, [], keys, signal);
       return keys.sort((a, b) => formatAssetKey(a).localeCompare(formatAssetKey(b)));
     },
-    openDataset: async (key, at, signal) => openDeltaDataset(dataRoot, key, at, signal),
+    openDataset: cached,
   };
+}
+
+const MAX_CACHED_SNAPSHOTS = 64;
+
+/** The newest version in a table's log (commit or checkpoint file names), or undefined when unreadable. */
+async function latestVersion(tableRoot: string): Promise<number | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(join(tableRoot, "_delta_log"));
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  let latest: number | undefined;
+  for (const name of names) {
+    const m = /^(\d{20})\.(json|checkpoint\.)/.exec(name);
+    if (m?.[1] !== undefined) latest = Math.max(latest ?? 0, Number(m[1]));
+  }
+  return latest;
+}
+
+function safeKey(key: AssetKey): AssetKey {
+  if (key.length === 0 || key.some((s) => s === "" || s === "." || s === ".." || s.includes("/") || s.includes("\\"))) {
+    throw new NotFoundError(
+      `There is no dataset ${formatAssetKey(key)}; dataset keys are folder names under the data root.`,
+    );
+  }
+  return key;
 }
 
 async function walk(dir: string, prefix: string[], out: AssetKey[], signal: AbortSignal | undefined): Promise<void> {
@@ -79,12 +128,7 @@ async function openDeltaDataset(
   at: TimeTravel | undefined,
   signal: AbortSignal | undefined,
 ): Promise<DatasetSnapshot> {
-  if (key.length === 0 || key.some((s) => s === "" || s === "." || s === ".." || s.includes("/") || s.includes("\\"))) {
-    throw new NotFoundError(
-      `There is no dataset ${formatAssetKey(key)}; dataset keys are folder names under the data root.`,
-    );
-  }
-  const tableRoot = join(dataRoot, ...key);
+  const tableRoot = join(dataRoot, ...safeKey(key));
   const options: { version?: number; timestamp?: number; signal?: AbortSignal } = {};
   if (at?.version !== undefined) options.version = at.version;
   if (at?.timestamp !== undefined) options.timestamp = at.timestamp;
