@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from "node:http2";
 import { FusionError } from "@mlfusion/core";
-import { flightDataBodyOffset, GrpcFramingError, GrpcMessageDecoder } from "@mlfusion/proto";
+import { flightDataBodyOffset, GrpcFramingError, GrpcMessageDecoder, readGrpcMessages } from "@mlfusion/proto";
 import { decodeGrpcMessage, fromGrpcStatus, ServiceUnavailableError } from "./errors.js";
 
 /** Connection settings of a transport. */
@@ -106,13 +106,12 @@ export class GrpcTransport {
     );
     let completed = false;
     try {
+      let framingError: FusionError | undefined;
       try {
-        for await (const chunk of stream) {
-          for (const message of decoder.push(chunk as Buffer)) yield message;
-        }
+        for await (const message of readGrpcMessages(stream, decoder)) yield message;
       } catch (error) {
-        if (error instanceof GrpcFramingError) throw new FusionError("INVALID_ARGUMENT", error.message);
-        // Stream errors are reported below, after the status (which explains them better) is known.
+        if (!(error instanceof GrpcFramingError)) throw error;
+        framingError = new FusionError("INVALID_ARGUMENT", error.message);
       }
       await writing;
       signal?.throwIfAborted();
@@ -122,7 +121,7 @@ export class GrpcTransport {
         throw connectionError(this.options, streamError, httpStatus);
       }
       if (status.code !== 0) throw fromGrpcStatus(status.code, status.message);
-      decoder.end();
+      if (framingError !== undefined) throw framingError;
       completed = true;
     } finally {
       signal?.removeEventListener("abort", onAbort);

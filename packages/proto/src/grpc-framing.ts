@@ -131,3 +131,72 @@ export class GrpcMessageDecoder {
     return message;
   }
 }
+
+/** The parts of a Node readable stream {@link readGrpcMessages} uses (an Http2Stream). */
+export interface PausableStream {
+  on(event: "data", listener: (chunk: Buffer) => void): unknown;
+  once(event: "end" | "close", listener: () => void): unknown;
+  off(event: "data", listener: (chunk: Buffer) => void): unknown;
+  off(event: "end" | "close", listener: () => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  isPaused(): boolean;
+}
+
+const QUEUE_HIGH = 32 * 1024 * 1024;
+const QUEUE_LOW = 8 * 1024 * 1024;
+
+/**
+ * The gRPC messages of an HTTP/2 stream, in order. The stream runs in flowing mode with a bound of its own
+ * instead of the Readable's 16 KiB highWaterMark: the socket is read as fast as it delivers until 32 MiB of
+ * whole messages wait, then paused (and HTTP/2 flow control stops the sender) until the consumer catches up.
+ * Ends when the stream ends or closes; throws GrpcFramingError on bad framing.
+ */
+export async function* readGrpcMessages(stream: PausableStream, decoder: GrpcMessageDecoder): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const onData = (chunk: Buffer) => {
+    try {
+      for (const message of decoder.push(chunk)) {
+        queue.push(message);
+        queued += message.length;
+      }
+    } catch (error) {
+      failure = error;
+    }
+    if (queued > QUEUE_HIGH || failure !== undefined) stream.pause();
+    wake?.();
+  };
+  const onEnd = () => {
+    ended = true;
+    wake?.();
+  };
+  stream.on("data", onData);
+  stream.once("end", onEnd);
+  stream.once("close", onEnd);
+  try {
+    while (true) {
+      const message = queue.shift();
+      if (message !== undefined) {
+        queued -= message.length;
+        if (queued < QUEUE_LOW && failure === undefined && stream.isPaused()) stream.resume();
+        yield message;
+        continue;
+      }
+      if (failure !== undefined) throw failure;
+      if (ended) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
+    decoder.end();
+  } finally {
+    stream.off("data", onData);
+    stream.off("end", onEnd);
+    stream.off("close", onEnd);
+  }
+}

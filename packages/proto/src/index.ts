@@ -183,4 +183,11 @@ export {
   HealthCheckResponse_ServingStatusSchema,
   HealthCheckResponseSchema,
 } from "./gen/grpc/health/v1/health_pb.js";
-export { encodeGrpcFrame, GrpcFramingError, GrpcMessageDecoder, grpcFramePrefix } from "./grpc-framing.js";
+export type { PausableStream } from "./grpc-framing.js";
+export {
+  encodeGrpcFrame,
+  GrpcFramingError,
+  GrpcMessageDecoder,
+  grpcFramePrefix,
+  readGrpcMessages,
+} from "./grpc-framing.js";

@@ -14,7 +14,7 @@ import {
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { FusionError, type Logger } from "@mlfusion/core";
-import { flightDataBodyOffset, GrpcFramingError, GrpcMessageDecoder } from "@mlfusion/proto";
+import { flightDataBodyOffset, GrpcFramingError, GrpcMessageDecoder, readGrpcMessages } from "@mlfusion/proto";
 import { type CallStatus, encodeGrpcMessage, GrpcStatus, toCallStatus } from "./grpc-status.js";
 
 /** One gRPC call as a handler sees it. */
@@ -204,13 +204,12 @@ class ActiveCall implements GrpcCall {
 
   async *messages(): AsyncGenerator<Buffer> {
     const decoder = new GrpcMessageDecoder(this.maxReceiveMessageBytes, flightDataBodyOffset);
-    // destroyOnReturn: false, so that a handler that stops reading can still answer with a status.
-    for await (const chunk of this.stream.iterator({ destroyOnReturn: false })) {
+    for await (const message of readGrpcMessages(this.stream, decoder)) {
       this.signal.throwIfAborted();
-      for (const message of decoder.push(chunk as Buffer)) yield message;
+      yield message;
     }
+    // A stream that closed without its end (the client went away) is a cancellation, not a complete request.
     this.signal.throwIfAborted();
-    decoder.end();
   }
 
   async send(frame: readonly Uint8Array[]): Promise<void> {

@@ -58,9 +58,13 @@ def source(*key):
 `;
 
 /** Runs `body` after the prelude against the server at `url`; returns stdout. */
-export async function flightPython(url: string, body: string, options: { protos?: boolean } = {}): Promise<string> {
+export async function flightPython(
+  url: string,
+  body: string,
+  options: { protos?: boolean; args?: readonly string[] } = {},
+): Promise<string> {
   const source = PRELUDE + (options.protos === true ? FLIGHT_FUSION_PROTOS : "") + body;
-  const { stdout } = await runPython(source, [url, join(repoRoot, "proto")], 300_000);
+  const { stdout } = await runPython(source, [url, join(repoRoot, "proto"), ...(options.args ?? [])], 300_000);
   return stdout;
 }
 
