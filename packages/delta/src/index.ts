@@ -1,6 +1,9 @@
 // Public API of @mlfusion/delta. End-user symbols first; each section is owned by one area of the engine.
 
 export { writeCheckpoint } from "./checkpoint/checkpoint-writer.js";
+export type { ColumnMappingMode } from "./column-mapping/column-mapping.js";
+export { columnMappingMode, physicalName } from "./column-mapping/column-mapping.js";
+export { loadDeletionVector } from "./deletion-vectors/deletion-vector.js";
 export type { ColumnStats, StatsLookup } from "./expression/data-skipping.js";
 export { mayMatch } from "./expression/data-skipping.js";
 export { evaluateOnBatch } from "./expression/evaluate-batch.js";
@@ -45,6 +48,8 @@ export {
 } from "./parquet/parquet-reader.js";
 export { assertReadable, hasReaderFeature, SUPPORTED_READER_FEATURES } from "./protocol/reader-features.js";
 export { assertWritable, minimumProtocol } from "./protocol/writer-features.js";
+export type { Scan, ScanFile, ScanOptions } from "./scan/scan.js";
+export { createScan } from "./scan/scan.js";
 export { ARROW_TYPE_KEY, fromArrowSchema, toArrowSchema, toArrowType } from "./schema/arrow-schema.js";
 export type { ArrayType, DataType, MapType, StructField, StructType } from "./schema/delta-schema.js";
 // Schema (PROTOCOL.md "Schema Serialization Format") and its Arrow mapping
@@ -55,6 +60,8 @@ export { versionAtTimestamp } from "./snapshot/timestamp-travel.js";
 // Storage
 export { createLocalObjectStore } from "./storage/local-object-store.js";
 export type { ObjectMeta, ObjectStore } from "./storage/object-store.js";
+export type { OpenTableOptions, TableFileStats } from "./table.js";
+export { DeltaTable } from "./table.js";
 export type { VacuumOptions } from "./vacuum.js";
 export { vacuum } from "./vacuum.js";
 export type { SchemaMode } from "./write/schema-enforcement.js";

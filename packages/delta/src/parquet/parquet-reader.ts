@@ -40,38 +40,100 @@ export async function* readParquetBatches(
   path: string,
   options: ParquetReadOptions = {},
 ): AsyncGenerator<RecordBatch> {
-  const { signal } = options;
+  const reader = await openParquetReader(store, path, options.signal);
+  try {
+    yield* reader.batches(options);
+  } finally {
+    reader.close();
+  }
+}
+
+/** An open Parquet file: its Arrow schema and row counts, and a stream of its batches. */
+export interface ParquetFileReader {
+  /** The Arrow schema parquet-wasm reads the file as (with `PARQUET:field_id` field metadata when present). */
+  readonly schema: Schema;
+  readonly numRows: number;
+  /** Rows per row group. */
+  readonly rowGroupRows: readonly number[];
+  batches(options?: ParquetReadOptions): AsyncGenerator<RecordBatch>;
+  close(): void;
+}
+
+/**
+ * Opens a Parquet file of the store for reading (reads only its footer). Call `close()` when done.
+ *
+ * @example
+ * const reader = await openParquetReader(store, "part-0.parquet");
+ * try { for await (const b of reader.batches({ columns: ["id"] })) use(b); } finally { reader.close(); }
+ */
+export async function openParquetReader(
+  store: ObjectStore,
+  path: string,
+  signal?: AbortSignal,
+): Promise<ParquetFileReader> {
   signal?.throwIfAborted();
   const file = await openParquetFile(store, path, signal);
+  let schema: Schema;
+  const rowGroupRows: number[] = [];
+  let bytes = 0;
   try {
-    const readerOptions: { columns?: string[]; rowGroups?: number[]; batchSize: number } = {
-      batchSize: options.batchSize ?? chooseBatchSize(file),
-    };
-    if (options.columns !== undefined) {
-      // parquet-wasm's stream panics (an unrecoverable wasm trap) on a column the file lacks: ask only for
-      // columns that exist.
-      const present = new Set(fileArrowSchema(file).fields.map((f) => f.name));
-      readerOptions.columns = options.columns.filter((c) => present.has(c));
-      if (readerOptions.columns.length === 0) return;
+    schema = fileArrowSchema(file);
+    const metadata = file.metadata();
+    for (const group of metadata.rowGroups()) {
+      rowGroupRows.push(group.numRows());
+      bytes += group.totalByteSize();
     }
-    if (options.rowGroups !== undefined) readerOptions.rowGroups = [...options.rowGroups];
-    if (readerOptions.rowGroups !== undefined && readerOptions.rowGroups.length === 0) return;
-    const stream: ReadableStream<unknown> = await wrapParquetError(path, () => file.stream(readerOptions));
-    const reader = stream.getReader();
-    try {
-      for (;;) {
-        signal?.throwIfAborted();
-        const { done, value } = await wrapParquetError(path, () => reader.read());
-        if (done) break;
-        yield toArrowBatch(value, path);
-      }
-    } finally {
-      await reader.cancel().catch(() => undefined);
-      reader.releaseLock();
-    }
-  } finally {
+    metadata.free();
+  } catch (error) {
     file.free();
+    throw wrapError(path, error);
   }
+  const numRows = rowGroupRows.reduce((a, b) => a + b, 0);
+  let closed = false;
+  const defaultBatchSize =
+    numRows === 0 || bytes === 0
+      ? 64 * 1024
+      : Math.min(MAX_BATCH_ROWS, Math.max(MIN_BATCH_ROWS, Math.floor(TARGET_BATCH_BYTES / (bytes / numRows))));
+  return {
+    schema,
+    numRows,
+    rowGroupRows,
+    async *batches(options: ParquetReadOptions = {}) {
+      const batchSignal = options.signal ?? signal;
+      const readerOptions: { columns?: string[]; rowGroups?: number[]; batchSize: number } = {
+        batchSize: options.batchSize ?? defaultBatchSize,
+      };
+      if (options.columns !== undefined) {
+        // parquet-wasm's stream traps (an unrecoverable wasm `unreachable`) on a column the file lacks: ask only
+        // for columns that exist.
+        const present = new Set(schema.fields.map((f) => f.name));
+        readerOptions.columns = options.columns.filter((c) => present.has(c));
+        if (readerOptions.columns.length === 0) return;
+      }
+      if (options.rowGroups !== undefined) readerOptions.rowGroups = [...options.rowGroups];
+      if (readerOptions.rowGroups !== undefined && readerOptions.rowGroups.length === 0) return;
+      if (numRows === 0) return;
+      const stream: ReadableStream<unknown> = await wrapParquetError(path, () => file.stream(readerOptions));
+      const reader = stream.getReader();
+      try {
+        for (;;) {
+          batchSignal?.throwIfAborted();
+          const { done, value } = await wrapParquetError(path, () => reader.read());
+          if (done) break;
+          yield toArrowBatch(value, path);
+        }
+      } finally {
+        await reader.cancel().catch(() => undefined);
+        reader.releaseLock();
+      }
+    },
+    close() {
+      if (!closed) {
+        closed = true;
+        file.free();
+      }
+    },
+  };
 }
 
 /**
@@ -138,7 +200,7 @@ async function openParquetFile(
   path: string,
   signal: AbortSignal | undefined,
 ): Promise<ParquetFile> {
-  const { size } = await store.head(path);
+  const { size } = await wrapParquetError(path, () => store.head(path));
   // parquet-wasm reads through the Blob interface (`slice(start, end).arrayBuffer()`); this blob-like object
   // turns each slice into a ranged read of the store, so only the footer and the needed column chunks are read.
   const blob = new StoreBlob(store, path, 0, size, signal);
@@ -185,20 +247,6 @@ function fileArrowSchema(file: ParquetFile): Schema {
   return tableFromIPC(file.schema().intoIPCStream()).schema;
 }
 
-function chooseBatchSize(file: ParquetFile): number {
-  const metadata = file.metadata();
-  let rows = 0;
-  let bytes = 0;
-  for (const group of metadata.rowGroups()) {
-    rows += group.numRows();
-    bytes += group.totalByteSize();
-  }
-  metadata.free();
-  if (rows === 0 || bytes === 0) return 64 * 1024;
-  const perRow = bytes / rows;
-  return Math.min(MAX_BATCH_ROWS, Math.max(MIN_BATCH_ROWS, Math.floor(TARGET_BATCH_BYTES / perRow)));
-}
-
 interface WasmRecordBatch {
   intoIPCStream(): Uint8Array;
 }
@@ -221,16 +269,20 @@ async function wrapParquetError<T>(path: string, run: () => Promise<T>): Promise
   try {
     return await run();
   } catch (error) {
-    if (error instanceof NotFoundError) {
-      throw new NotFoundError(`Data file ${path} is missing; the table references a file that was deleted.`, {
-        cause: error,
-        details: { path },
-      });
-    }
-    if (error instanceof FusionError || (error instanceof Error && error.name === "AbortError")) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CorruptTableError(`Cannot read Parquet file ${path}: ${message}.`, { cause: error, details: { path } });
+    throw wrapError(path, error);
   }
+}
+
+function wrapError(path: string, error: unknown): unknown {
+  if (error instanceof NotFoundError) {
+    return new NotFoundError(`Data file ${path} is missing; the table references a file that was deleted.`, {
+      cause: error,
+      details: { path },
+    });
+  }
+  if (error instanceof FusionError || (error instanceof Error && error.name === "AbortError")) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new CorruptTableError(`Cannot read Parquet file ${path}: ${message}.`, { cause: error, details: { path } });
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {

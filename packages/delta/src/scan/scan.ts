@@ -1,0 +1,236 @@
+import { InvalidArgumentError } from "@mlfusion/core";
+import { Data, type Field, RecordBatch, Schema, Struct } from "apache-arrow";
+import { type ColumnMappingMode, columnMappingMode, physicalName } from "../column-mapping/column-mapping.js";
+import { deletedRowCursor, loadDeletionVector } from "../deletion-vectors/deletion-vector.js";
+import { mayMatch } from "../expression/data-skipping.js";
+import { evaluateOnBatch } from "../expression/evaluate-batch.js";
+import { type Expression, referencedColumns } from "../expression/expression.js";
+import { parseExpression } from "../expression/parse-expression.js";
+import { type ResolvedExpression, resolveExpression } from "../expression/resolve-expression.js";
+import type { Scalar } from "../expression/scalar.js";
+import type { AddAction } from "../log/actions.js";
+import { openParquetReader } from "../parquet/parquet-reader.js";
+import { toArrowField } from "../schema/arrow-schema.js";
+import type { StructField, StructType } from "../schema/delta-schema.js";
+import type { Snapshot } from "../snapshot/snapshot.js";
+import type { ObjectStore } from "../storage/object-store.js";
+import { castToLogical, findPhysicalField, nullData } from "./arrow-cast.js";
+import { resolveDataFile } from "./data-file-path.js";
+import { fileNumRecords, fileStatsLookup } from "./file-statistics.js";
+import { constantColumn, parsePartitionValue } from "./partition-values.js";
+import { filterBatch } from "./row-filter.js";
+
+/** Options of a scan. */
+export interface ScanOptions {
+  /** Top-level columns to return, in this order; all columns when omitted. */
+  columns?: readonly string[];
+  /** A predicate (filter text or an Expression): files are skipped on partition values and statistics, rows filtered. */
+  filter?: string | Expression;
+  /** Rows per batch read from each data file (default: about 2 MB per batch). */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/** A data file a scan reads, with its partition values parsed to the column types (keyed by logical name). */
+export interface ScanFile {
+  add: AddAction;
+  /** The store and path the file is read from (the path decoded from `add.path`). */
+  store: ObjectStore;
+  path: string;
+  partitionValues: ReadonlyMap<string, Scalar>;
+  /** Rows in the file (from statistics) when known, before deletion vectors. */
+  numRecords?: number;
+}
+
+/**
+ * A scan of one snapshot (the kernel's Scan): plans which files to read (partition pruning and statistics-based
+ * skipping) and streams their rows as RecordBatches of the table's logical schema: logical column names,
+ * partition columns materialised from the log, missing columns as nulls, deleted rows removed, types cast to
+ * the table schema (with mlfusion.arrowType hints applied).
+ *
+ * @example
+ * const scan = createScan(store, snapshot, { columns: ["id"], filter: "id > 10" });
+ * for await (const batch of scan.execute()) console.log(batch.numRows);
+ */
+export interface Scan {
+  /** The Arrow schema of every batch `execute()` yields. */
+  readonly schema: Schema;
+  /** The files the scan will open, after skipping. */
+  files(): ScanFile[];
+  execute(): AsyncGenerator<RecordBatch>;
+}
+
+/** Plans a scan; InvalidArgumentError for unknown columns or an invalid filter. */
+export function createScan(store: ObjectStore, snapshot: Snapshot, options: ScanOptions = {}): Scan {
+  return new TableScan(store, snapshot, options);
+}
+
+class TableScan implements Scan {
+  readonly schema: Schema;
+  private readonly mode: ColumnMappingMode;
+  private readonly predicate: ResolvedExpression | undefined;
+  /** Fields read (output columns plus filter-only columns), in output order first. */
+  private readonly readFields: StructField[];
+  private readonly readArrowFields: Field[];
+  private readonly outputCount: number;
+  private readonly partitionColumns: ReadonlySet<string>;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly snapshot: Snapshot,
+    private readonly options: ScanOptions,
+  ) {
+    const schema = snapshot.schema;
+    this.mode = columnMappingMode(snapshot.metadata);
+    this.partitionColumns = new Set(snapshot.partitionColumns);
+    const output = options.columns === undefined ? [...schema.fields] : options.columns.map((c) => topField(schema, c));
+    const filter = typeof options.filter === "string" ? parseFilterText(options.filter) : options.filter;
+    this.predicate = filter === undefined ? undefined : resolveExpression(filter, schema);
+    const extra: StructField[] = [];
+    if (filter !== undefined) {
+      for (const path of referencedColumns(filter)) {
+        const top = path[0];
+        const field =
+          schema.fields.find((f) => f.name === top) ??
+          schema.fields.find((f) => f.name.toLowerCase() === top?.toLowerCase());
+        if (field !== undefined && !output.includes(field) && !extra.includes(field)) extra.push(field);
+      }
+    }
+    this.readFields = [...output, ...extra];
+    this.outputCount = output.length;
+    this.readArrowFields = this.readFields.map((f) => toArrowField(f, true));
+    this.schema = new Schema(this.readArrowFields.slice(0, this.outputCount));
+  }
+
+  files(): ScanFile[] {
+    const out: ScanFile[] = [];
+    for (const add of this.snapshot.files) {
+      const partitionValues = this.partitionValuesOf(add);
+      if (this.predicate !== undefined) {
+        const lookup = fileStatsLookup(add, this.snapshot.schema, this.mode, partitionValues);
+        if (!mayMatch(this.predicate, lookup)) continue;
+      }
+      const { store, path } = resolveDataFile(this.store, add.path);
+      const file: ScanFile = { add, store, path, partitionValues };
+      const n = fileNumRecords(add);
+      if (n !== undefined) file.numRecords = n;
+      out.push(file);
+    }
+    return out;
+  }
+
+  async *execute(): AsyncGenerator<RecordBatch> {
+    for (const file of this.files()) {
+      this.options.signal?.throwIfAborted();
+      yield* this.readFile(file);
+    }
+  }
+
+  private partitionValuesOf(add: AddAction): Map<string, Scalar> {
+    const values = new Map<string, Scalar>();
+    for (const name of this.snapshot.partitionColumns) {
+      const field = this.snapshot.schema.fields.find((f) => f.name === name);
+      if (field === undefined) continue;
+      const key = physicalName(field, this.mode);
+      const text = key in add.partitionValues ? add.partitionValues[key] : add.partitionValues[name];
+      values.set(name, parsePartitionValue(text, field.type, name));
+    }
+    return values;
+  }
+
+  private async *readFile(file: ScanFile): AsyncGenerator<RecordBatch> {
+    const { signal } = this.options;
+    const deleted =
+      file.add.deletionVector == null
+        ? undefined
+        : await loadDeletionVector(this.store, file.add.deletionVector, signal);
+    const isDeleted = deleted === undefined || deleted.length === 0 ? undefined : deletedRowCursor(deleted);
+    const reader = await openParquetReader(file.store, file.path, signal);
+    try {
+      // Which file column holds each table column (data columns only; partition columns come from the log).
+      const sources = this.readFields.map((field) =>
+        this.partitionColumns.has(field.name) ? -1 : findPhysicalField(reader.schema.fields, field, this.mode),
+      );
+      const columns = [...new Set(sources.filter((i) => i >= 0).map((i) => reader.schema.fields[i]?.name ?? ""))];
+      let rowIndex = 0;
+      const batches =
+        columns.length > 0
+          ? reader.batches(
+              this.options.batchSize === undefined
+                ? { columns, ...(signal === undefined ? {} : { signal }) }
+                : { columns, batchSize: this.options.batchSize, ...(signal === undefined ? {} : { signal }) },
+            )
+          : rowCountBatches(reader.numRows, this.options.batchSize ?? 64 * 1024);
+      for await (const source of batches) {
+        const n = source.numRows;
+        const children = this.readFields.map((field, i) => {
+          const target = this.readArrowFields[i]?.type;
+          if (target === undefined) throw new InvalidArgumentError(`No type for column ${field.name}.`);
+          if (this.partitionColumns.has(field.name)) {
+            return constantColumn(file.partitionValues.get(field.name) ?? null, target, n);
+          }
+          const fileIndex = sources[i] ?? -1;
+          const name = fileIndex < 0 ? undefined : reader.schema.fields[fileIndex]?.name;
+          const data = name === undefined ? undefined : source.getChild(name)?.data[0];
+          if (data === undefined) return nullData(target, n);
+          return castToLogical(data, target, field.type, this.mode, field.name);
+        });
+        let batch = makeBatch(new Schema(this.readArrowFields), children, n);
+        let mask: Uint8Array | undefined;
+        if (isDeleted !== undefined) {
+          mask = new Uint8Array(n);
+          for (let r = 0; r < n; r++) mask[r] = isDeleted(rowIndex + r) ? 0 : 1;
+        }
+        rowIndex += n;
+        if (this.predicate !== undefined) {
+          const selected = evaluateOnBatch(this.predicate, batch);
+          if (mask === undefined) mask = selected;
+          else for (let r = 0; r < n; r++) mask[r] = (mask[r] ?? 0) & (selected[r] ?? 0);
+        }
+        const parts = mask === undefined ? [batch] : filterBatch(batch, mask);
+        for (batch of parts) {
+          if (batch.numRows === 0) continue;
+          yield this.readFields.length === this.outputCount ? batch : project(batch, this.schema, this.outputCount);
+        }
+      }
+    } finally {
+      reader.close();
+    }
+  }
+}
+
+function makeBatch(schema: Schema, children: Data[], length: number): RecordBatch {
+  const struct = new Data(new Struct(schema.fields), 0, length, 0, {}, children);
+  return new RecordBatch(schema, struct);
+}
+
+function project(batch: RecordBatch, schema: Schema, count: number): RecordBatch {
+  const children: Data[] = [];
+  for (let i = 0; i < count; i++) {
+    const data = batch.getChildAt(i)?.data[0];
+    if (data === undefined) throw new InvalidArgumentError("A projected column has no data.");
+    children.push(data);
+  }
+  return makeBatch(schema, children, batch.numRows);
+}
+
+/** Batches with no columns and the given row counts, for scans that read only partition columns. */
+async function* rowCountBatches(rows: number, batchSize: number): AsyncGenerator<RecordBatch> {
+  const empty = new Schema([]);
+  for (let start = 0; start < rows; start += batchSize) {
+    yield makeBatch(empty, [], Math.min(batchSize, rows - start));
+  }
+}
+
+function topField(schema: StructType, name: string): StructField {
+  const field = schema.fields.find((f) => f.name === name);
+  if (field !== undefined) return field;
+  throw new InvalidArgumentError(
+    `Column ${JSON.stringify(name)} does not exist; the table has columns ${schema.fields.map((f) => f.name).join(", ")}.`,
+    { details: { column: name } },
+  );
+}
+
+function parseFilterText(text: string): Expression | undefined {
+  return text.trim() === "" ? undefined : parseExpression(text);
+}
