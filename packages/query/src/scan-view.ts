@@ -50,9 +50,9 @@ export function scanViewSql(snapshot: DatasetSnapshot, files: readonly DataFile[
 /** A partition value (PROTOCOL.md "Partition Value Serialization") as a typed SQL literal. */
 function partitionLiteral(raw: string | null, field: Field, type: string): string {
   if (raw === null) return `CAST(NULL AS ${type})`;
-  if (field.type.typeId === Type.Timestamp && field.type instanceof Object) {
-    // Delta serialises timestamps as `2024-01-01 00:00:00[.ffffff]` in UTC, or ISO-8601 with a Z.
-    return `CAST(${quoteLiteral(raw.endsWith("Z") || /[+-]\d{2}:?\d{2}$/.test(raw) ? raw : `${raw}+00`)} AS ${type})`;
+  if (type === "TIMESTAMPTZ" && !/(Z|[+-]\d{2}:?\d{2})$/i.test(raw)) {
+    // PROTOCOL.md "Partition Value Serialization": `2024-01-01 00:00:00[.ffffff]` is UTC for a timestamp column.
+    return `CAST(${quoteLiteral(`${raw}+00`)} AS ${type})`;
   }
   if (field.type.typeId === Type.Binary) return `CAST(${quoteLiteral(raw)} AS BLOB)`;
   return `CAST(${quoteLiteral(raw)} AS ${type})`;

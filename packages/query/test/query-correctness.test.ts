@@ -124,6 +124,28 @@ describe("query correctness against DuckDB in Python over the same Parquet data"
     }
   });
 
+  it("travels to the version current at a timestamp", async () => {
+    const result = await engine.query(
+      `SELECT count(*) AS n FROM "demo"."sales" AT (TIMESTAMP => '2999-01-01 00:00:00')`,
+    );
+    for await (const batch of result) expect(batch.getChild("n")?.get(0)).toBe(600n);
+    expect(result.scans[0]?.version).toBe(1);
+  });
+
+  it("leaves CTEs that shadow a dataset name to DuckDB", async () => {
+    const result = await engine.query(`WITH sales AS (SELECT 42 AS n) SELECT n FROM sales`);
+    for await (const batch of result) expect(batch.getChild("n")?.get(0)).toBe(42);
+    expect(result.scans).toEqual([]);
+  });
+
+  it("returns nested and other non-native result types as text", async () => {
+    const result = await engine.query(
+      `SELECT list(id ORDER BY id) AS ids, {'a': 1} AS s, INTERVAL 1 DAY AS i FROM "demo"."sales" WHERE id < 3`,
+    );
+    expect(result.schema.fields.map((f) => String(f.type))).toEqual(["Utf8", "Utf8", "Utf8"]);
+    for await (const batch of result) expect(batch.getChild("ids")?.get(0)).toBe("[0, 1, 2]");
+  });
+
   it("binds parameters", async () => {
     const count = async (sql: string, parameters: (string | number)[] = []) => {
       let n: unknown;

@@ -92,6 +92,11 @@ describe("bad input", () => {
     expect((await failure(`SELECT * FROM "demo"."sales" AT (VERSION => 42)`)).code).toBe("NOT_FOUND");
   });
 
+  it("reports a time before the first commit as NOT_FOUND, and a malformed AT clause as INVALID_ARGUMENT", async () => {
+    expect((await failure(`SELECT * FROM "demo"."sales" AT (TIMESTAMP => '2000-01-01')`)).code).toBe("NOT_FOUND");
+    expect((await failure(`SELECT * FROM "demo"."sales" AT (VERSION => 'x')`)).code).toBe("INVALID_ARGUMENT");
+  });
+
   it("reports an unknown column as INVALID_ARGUMENT", async () => {
     const error = await failure(`SELECT no_such_column FROM "demo"."sales"`);
     expect(error.code).toBe("INVALID_ARGUMENT");
