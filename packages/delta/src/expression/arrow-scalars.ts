@@ -96,8 +96,21 @@ function chunkReader(data: Data<DataType>): ScalarReader {
       const words = bitWidth / 32;
       return (row) => {
         if (!valid(row)) return null;
+        const base = row * words;
+        const lo = Number(values[base] ?? 0) >>> 0;
+        const hi = Number(values[base + 1] ?? 0) >>> 0;
+        let upper = 0;
+        let allOnes = true;
+        for (let w = 2; w < words; w++) {
+          const word = Number(values[base + w] ?? 0) >>> 0;
+          upper |= word;
+          if (word !== 0xffffffff) allOnes = false;
+        }
+        // Fast path: values within +-2^53 (almost every decimal in practice) need no 128-bit arithmetic.
+        if (upper === 0 && hi < 0x200000) return { unscaled: BigInt(hi * 4294967296 + lo), scale };
+        if (allOnes && hi >= 0xffe00000) return { unscaled: BigInt((hi - 4294967296) * 4294967296 + lo), scale };
         let v = 0n;
-        for (let w = words - 1; w >= 0; w--) v = (v << 32n) | BigInt(Number(values[row * words + w] ?? 0) >>> 0);
+        for (let w = words - 1; w >= 0; w--) v = (v << 32n) | BigInt(Number(values[base + w] ?? 0) >>> 0);
         const bits = BigInt(bitWidth);
         if (v >= 1n << (bits - 1n)) v -= 1n << bits;
         return { unscaled: v, scale };

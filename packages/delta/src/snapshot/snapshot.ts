@@ -113,12 +113,14 @@ export async function loadSnapshot(store: ObjectStore, options: LoadSnapshotOpti
   const latestActions = commitActions[commitActions.length - 1];
   const commitInfo = latestCommit?.version === segment.version ? findCommitInfo(latestActions) : undefined;
   const ict = commitInfo?.inCommitTimestamp;
-  const timestamp =
+  // Epoch milliseconds as integers: file systems report fractional mtimes, commit timestamps are whole ms.
+  const timestamp = Math.floor(
     typeof ict === "number"
       ? ict
       : latestCommit?.version === segment.version
         ? latestCommit.meta.lastModified
-        : (segment.checkpoint?.files[0]?.lastModified ?? 0);
+        : (segment.checkpoint?.files[0]?.lastModified ?? 0),
+  );
 
   const logFiles = [
     ...(segment.checkpoint?.files.map((f) => f.path) ?? []),

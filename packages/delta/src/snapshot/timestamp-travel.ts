@@ -25,7 +25,7 @@ export async function versionAtTimestamp(
   const times: number[] = [];
   let previous = Number.NEGATIVE_INFINITY;
   for (const commit of commits) {
-    const t = Math.max(commit.meta.lastModified, previous + 1);
+    const t = Math.max(Math.floor(commit.meta.lastModified), previous + 1);
     times.push(t);
     previous = t;
   }
