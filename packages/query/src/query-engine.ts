@@ -226,7 +226,7 @@ interface PlannedQuery {
   scans: DatasetScan[];
 }
 
-/** Parses, checks and resolves the query, skips files, and creates one temp view per dataset reference. */
+/** Parses, checks and resolves the query, skips files, and replaces each dataset reference by a scan of its files. */
 async function plan(
   connection: DuckDBConnection,
   catalog: DatasetCatalog,
@@ -263,9 +263,8 @@ async function plan(
   for (const [i, { ref, snapshot }] of resolved.entries()) {
     const filters = filtersByRef.get(i) ?? [];
     const files = skipFiles(snapshot, filters);
-    const viewName = `__fusion_dataset_${i}`;
-    await connection.run(`CREATE TEMP VIEW ${viewName} AS ${scanViewSql(snapshot, files)}`);
-    replacements.push({ ref, viewName });
+    // Inlined as a subquery rather than a view: binding a view reads every file footer once more.
+    replacements.push({ ref, relation: `(${scanViewSql(snapshot, files)})` });
     scans.push({
       key: snapshot.key,
       version: snapshot.version,

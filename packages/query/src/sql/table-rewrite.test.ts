@@ -18,7 +18,7 @@ describe("rewriteTableReferences", () => {
   it("replaces a quoted three-part name and keeps the table name as alias", () => {
     const sql = `SELECT "ds".a FROM "demo"."area"."ds" WHERE a > 1`;
     const r = ref(sql, `"demo"`, { catalog: "demo", schema: "area", table: "ds" });
-    expect(rewriteTableReferences(sql, [{ ref: r, viewName: "v0" }])).toBe(`SELECT "ds".a FROM v0 AS "ds" WHERE a > 1`);
+    expect(rewriteTableReferences(sql, [{ ref: r, relation: "v0" }])).toBe(`SELECT "ds".a FROM v0 AS "ds" WHERE a > 1`);
   });
 
   it("removes the AT clause after an alias, and handles multi-byte text before the name", () => {
@@ -32,8 +32,8 @@ describe("rewriteTableReferences", () => {
     const second = ref(sql, "other", { table: "other", alias: "o" });
     expect(
       rewriteTableReferences(sql, [
-        { ref: first, viewName: "v0" },
-        { ref: second, viewName: "v1" },
+        { ref: first, relation: "v0" },
+        { ref: second, relation: "v1" },
       ]),
     ).toBe(`SELECT 'é' AS x, t.a FROM v0 AS t  JOIN v1 o ON o.a = t.a`);
   });
@@ -41,12 +41,12 @@ describe("rewriteTableReferences", () => {
   it("removes an AT clause with a timestamp string holding parentheses", () => {
     const sql = `SELECT * FROM ds AT (TIMESTAMP => '2024-01-01 (x)')`;
     const r = ref(sql, "ds", { table: "ds", at: { unit: "TIMESTAMP", literal: undefined } });
-    expect(rewriteTableReferences(sql, [{ ref: r, viewName: "v0" }])).toBe(`SELECT * FROM v0 AS "ds" `);
+    expect(rewriteTableReferences(sql, [{ ref: r, relation: "v0" }])).toBe(`SELECT * FROM v0 AS "ds" `);
   });
 
   it("refuses when the text at the location is not the expected name", () => {
     const sql = "SELECT * FROM ds";
     const r = { ...ref(sql, "ds", { table: "other" }) };
-    expect(() => rewriteTableReferences(sql, [{ ref: r, viewName: "v0" }])).toThrow(/Could not locate/);
+    expect(() => rewriteTableReferences(sql, [{ ref: r, relation: "v0" }])).toThrow(/Could not locate/);
   });
 });

@@ -1,29 +1,29 @@
 import { FusionError } from "@mlfusion/core";
 import type { TableReference } from "./select-analysis.js";
 
-/** One table reference to replace in the SQL text by the name of the view that reads its files. */
+/** One table reference to replace in the SQL text by the relation that reads its files. */
 export interface TableReplacement {
   readonly ref: TableReference;
-  /** The view's name (already a valid identifier, no quoting needed). */
-  readonly viewName: string;
+  /** A view name or a parenthesised subquery, inserted as is. */
+  readonly relation: string;
 }
 
 /**
- * Rewrites the SQL text so that each dataset reference names its per-query view: the qualified name is replaced,
+ * Rewrites the SQL text so that each dataset reference reads its per-query relation: the qualified name is replaced,
  * the `AT (...)` clause removed, and the original table name kept as the alias so that `table.column` still binds.
  * Works on UTF-8 byte offsets, as DuckDB's parse tree reports them; the rest of the text is untouched.
  */
 export function rewriteTableReferences(sql: string, replacements: readonly TableReplacement[]): string {
   const bytes = Buffer.from(sql, "utf8");
   const edits: { start: number; end: number; text: string }[] = [];
-  for (const { ref, viewName } of replacements) {
+  for (const { ref, relation } of replacements) {
     const name = scanQualifiedName(bytes, ref.location);
     const expected = [ref.catalog, ref.schema, ref.table].filter((p) => p !== "");
     if (name === undefined || !sameParts(name.parts, expected)) {
       throw new FusionError("INVALID_ARGUMENT", `Could not locate the table ${expected.join(".")} in the query text.`);
     }
     const alias = ref.alias !== "" ? "" : ` AS ${quoteIdentifier(ref.table)}`;
-    edits.push({ start: ref.location, end: name.end, text: `${viewName}${alias}` });
+    edits.push({ start: ref.location, end: name.end, text: `${relation}${alias}` });
     if (ref.at !== undefined) {
       const at = scanAtClause(bytes, name.end);
       if (at === undefined)
