@@ -22,12 +22,20 @@ export interface FileStats {
 export interface DataFile {
   /** Absolute local path of the Parquet file. */
   readonly path: string;
-  /** Partition values from the log (never from directory names), as the strings the log holds. */
+  /** Partition values from the log (never from directory names), as the strings the log holds, by logical name. */
   readonly partitionValues: Readonly<Record<string, string | null>>;
+  /** Statistics keyed by logical column name. */
   readonly stats?: FileStats;
   /** Present when the file has a deletion vector: rows the engine must not return. */
-  readonly deletionVector?: unknown;
+  readonly deletionVector?: DeletionVector;
   readonly size?: number;
+}
+
+/** A file's deletion vector (PROTOCOL.md "Deletion Vectors"): the row indexes it marks as deleted. */
+export interface DeletionVector {
+  readonly cardinality: number;
+  /** The deleted row indexes (0-based positions in the Parquet file), sorted. */
+  load(signal?: AbortSignal): Promise<Float64Array>;
 }
 
 /** A dataset at one version, as the query engine needs it. */

@@ -7,6 +7,7 @@ import {
   type AddAction,
   createLocalObjectStore,
   decodeActionPath,
+  loadDeletionVector,
   loadSnapshot,
   type StructField,
   toArrowSchema,
@@ -149,7 +150,7 @@ async function openDeltaDataset(
     version: snapshot.version,
     schema: toArrowSchema(snapshot.schema),
     partitionColumns: snapshot.partitionColumns,
-    files: snapshot.files.map((add) => dataFileOf(tableRoot, add)),
+    files: snapshot.files.map((add) => dataFileOf(tableRoot, add, physicalNames)),
   };
   return physicalNames === undefined ? result : { ...result, physicalNames };
 }
@@ -170,7 +171,11 @@ function columnMapping(fields: readonly StructField[], key: AssetKey): ReadonlyM
   return names;
 }
 
-function dataFileOf(tableRoot: string, add: AddAction): DataFile {
+function dataFileOf(
+  tableRoot: string,
+  add: AddAction,
+  physicalNames: ReadonlyMap<string, string> | undefined,
+): DataFile {
   const decoded = decodeActionPath(add.path);
   const path = decoded.startsWith("file:")
     ? fileURLToPath(decoded)
@@ -178,9 +183,49 @@ function dataFileOf(tableRoot: string, add: AddAction): DataFile {
       ? decoded
       : join(tableRoot, decoded);
   const stats = parseStats(add);
-  const file: DataFile = { path, partitionValues: add.partitionValues, size: add.size };
-  const withStats = stats === undefined ? file : { ...file, stats };
-  return add.deletionVector ? { ...withStats, deletionVector: add.deletionVector } : withStats;
+  const file: DataFile = { path, partitionValues: logicalPartitionValues(add, physicalNames), size: add.size };
+  const withStats = stats === undefined ? file : { ...file, stats: logicalStats(stats, physicalNames) };
+  const dv = add.deletionVector;
+  if (dv === undefined || dv === null) return withStats;
+  const store = createLocalObjectStore(tableRoot);
+  return {
+    ...withStats,
+    deletionVector: { cardinality: dv.cardinality, load: (signal) => loadDeletionVector(store, dv, signal) },
+  };
+}
+
+/** Partition values keyed by logical column name (the log keys them by physical name under column mapping). */
+function logicalPartitionValues(
+  add: AddAction,
+  physicalNames: ReadonlyMap<string, string> | undefined,
+): Record<string, string | null> {
+  if (physicalNames === undefined) return add.partitionValues;
+  const out: Record<string, string | null> = {};
+  for (const [logical, physical] of physicalNames) {
+    const value = add.partitionValues[physical] ?? add.partitionValues[logical];
+    if (value !== undefined) out[logical] = value;
+  }
+  return out;
+}
+
+/** Stats keyed by logical column name (they are keyed by physical name under column mapping). */
+function logicalStats(stats: FileStats, physicalNames: ReadonlyMap<string, string> | undefined): FileStats {
+  if (physicalNames === undefined) return stats;
+  const rekey = (values: Record<string, unknown> | undefined) => {
+    if (values === undefined) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [logical, physical] of physicalNames) if (physical in values) out[logical] = values[physical];
+    return out;
+  };
+  const out: FileStats = {};
+  if (stats.numRecords !== undefined) out.numRecords = stats.numRecords;
+  const min = rekey(stats.minValues);
+  const max = rekey(stats.maxValues);
+  const nulls = rekey(stats.nullCount);
+  if (min !== undefined) out.minValues = min;
+  if (max !== undefined) out.maxValues = max;
+  if (nulls !== undefined) out.nullCount = nulls;
+  return out;
 }
 
 function parseStats(add: AddAction): FileStats | undefined {

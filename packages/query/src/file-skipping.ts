@@ -22,10 +22,9 @@ export function skipFiles(snapshot: DatasetSnapshot, filters: readonly ColumnFil
     const values = filter.values.map((v) => domain.fromLiteral(v));
     if (values.some((v) => v === undefined)) continue;
     const lits = values.filter((v): v is number | string | boolean => v !== undefined);
-    const physical = snapshot.physicalNames?.get(field.name) ?? field.name;
     if (partitions.has(field.name.toLowerCase())) {
       checks.push((file) => {
-        const raw = file.partitionValues[field.name] ?? file.partitionValues[physical];
+        const raw = file.partitionValues[field.name];
         if (raw === null) return false;
         if (raw === undefined) return true;
         const value = domain.fromPartition(raw);
@@ -35,12 +34,12 @@ export function skipFiles(snapshot: DatasetSnapshot, filters: readonly ColumnFil
       checks.push((file) => {
         const stats = file.stats;
         if (stats === undefined) return true;
-        const nulls = stats.nullCount?.[physical];
+        const nulls = stats.nullCount?.[field.name];
         if (typeof nulls === "number" && stats.numRecords !== undefined && nulls === stats.numRecords) {
           return false;
         }
-        const min = domain.fromStat(stats.minValues?.[physical], "min");
-        const max = domain.fromStat(stats.maxValues?.[physical], "max");
+        const min = domain.fromStat(stats.minValues?.[field.name], "min");
+        const max = domain.fromStat(stats.maxValues?.[field.name], "max");
         return rangeMayMatch(domain, min, max, filter.op, lits);
       });
     }

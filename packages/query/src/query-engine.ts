@@ -14,7 +14,7 @@ import { createSilentLogger, FusionError, type Logger, type QueryConfig } from "
 import { Field, type RecordBatch, Schema, Utf8 } from "apache-arrow";
 import { fixedWidthKind, type NativeKind } from "./arrow/chunk-columns.js";
 import { resultBatches, resultSchema } from "./arrow/result-batches.js";
-import type { AssetKey, DatasetCatalog, DatasetSnapshot, TimeTravel } from "./dataset-catalog.js";
+import type { AssetKey, DataFile, DatasetCatalog, DatasetSnapshot, TimeTravel } from "./dataset-catalog.js";
 import { resolveAssetKey, timeTravelOf } from "./dataset-resolution.js";
 import { skipFiles } from "./file-skipping.js";
 import { fromDuckDBError, notASelectError } from "./query-errors.js";
@@ -263,8 +263,9 @@ async function plan(
   for (const [i, { ref, snapshot }] of resolved.entries()) {
     const filters = filtersByRef.get(i) ?? [];
     const files = skipFiles(snapshot, filters);
+    const deletedRows = await loadDeletedRows(connection, files, `__fusion_deleted_${i}`, guard);
     // Inlined as a subquery rather than a view: binding a view reads every file footer once more.
-    replacements.push({ ref, relation: `(${scanViewSql(snapshot, files)})` });
+    replacements.push({ ref, relation: `(${scanViewSql(snapshot, files, deletedRows)})` });
     scans.push({
       key: snapshot.key,
       version: snapshot.version,
@@ -274,6 +275,37 @@ async function plan(
     });
   }
   return { sql: rewriteTableReferences(sql, replacements), scans };
+}
+
+/**
+ * Loads the deletion vectors of `files` into temp tables of this query's connection (one per file, one BIGINT
+ * column `row_index`), which the scan anti-joins on `file_row_number`.
+ */
+async function loadDeletedRows(
+  connection: DuckDBConnection,
+  files: readonly DataFile[],
+  prefix: string,
+  guard: QueryGuard,
+): Promise<Map<DataFile, string>> {
+  const tables = new Map<DataFile, string>();
+  for (const [n, file] of files.entries()) {
+    if (file.deletionVector === undefined) continue;
+    const rows = await file.deletionVector.load();
+    guard.check();
+    const table = `${prefix}_${n}`;
+    await connection.run(`CREATE TEMP TABLE ${table} (row_index BIGINT)`);
+    const appender = await connection.createAppender(table, "main", "temp");
+    try {
+      for (const row of rows) {
+        appender.appendBigInt(BigInt(row));
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync();
+    }
+    tables.set(file, table);
+  }
+  return tables;
 }
 
 /** Unqualified columns in a WHERE belong to the one table of that SELECT whose schema has them. */

@@ -4,47 +4,65 @@ import { type DataFile, type DatasetSnapshot, formatAssetKey } from "./dataset-c
 import { quoteIdentifier, quoteLiteral } from "./sql/table-rewrite.js";
 
 /**
- * The SELECT a per-query view runs to read a dataset version from exactly `files`: one `read_parquet` per distinct
- * set of partition values (the values come from the log, as literals), joined by UNION ALL, each column cast to
- * its logical type so that files written under older schemas line up. No files: an empty relation of the schema.
+ * The SELECT that reads a dataset version from exactly `files`: one `read_parquet` per distinct set of partition
+ * values (the values come from the log, as literals), joined by UNION ALL, each column cast to its logical type so
+ * that files written under older schemas line up. A file with a deletion vector is read on its own with
+ * `file_row_number` and an anti-join against its deleted rows (the temp table named in `deletedRowTables`).
+ * No files: an empty relation of the schema.
  */
-export function scanViewSql(snapshot: DatasetSnapshot, files: readonly DataFile[]): string {
+export function scanViewSql(
+  snapshot: DatasetSnapshot,
+  files: readonly DataFile[],
+  deletedRowTables: ReadonlyMap<DataFile, string> = new Map(),
+): string {
   const fields = snapshot.schema.fields;
-  if (files.some((f) => f.deletionVector !== undefined && f.deletionVector !== null)) {
-    throw new UnsupportedFeatureError(
-      "deletionVectors",
-      `Dataset ${formatAssetKey(snapshot.key)} has deletion vectors, which SQL queries do not read yet; compact the dataset (rewrite without deletion vectors) and retry.`,
-    );
-  }
-  const partitions = new Set(snapshot.partitionColumns);
   if (files.length === 0) {
     const columns = fields.map((f) => `CAST(NULL AS ${duckdbTypeOf(f.type, f.name)}) AS ${quoteIdentifier(f.name)}`);
     return `SELECT ${columns.join(", ")} WHERE false`;
   }
   const groups = new Map<string, DataFile[]>();
+  const selects: string[] = [];
   for (const file of files) {
+    if (file.deletionVector !== undefined) {
+      const table = deletedRowTables.get(file);
+      if (table === undefined) {
+        throw new UnsupportedFeatureError(
+          "deletionVectors",
+          `Dataset ${formatAssetKey(snapshot.key)} has a deletion vector that was not loaded; retry the query.`,
+        );
+      }
+      const source = `read_parquet([${quoteLiteral(file.path)}], file_row_number = true)`;
+      const filter = `WHERE file_row_number NOT IN (SELECT row_index FROM ${table})`;
+      selects.push(`SELECT ${selectList(snapshot, file)} FROM ${source} ${filter}`);
+      continue;
+    }
     const key = JSON.stringify(snapshot.partitionColumns.map((c) => file.partitionValues[c] ?? null));
     const group = groups.get(key);
     if (group === undefined) groups.set(key, [file]);
     else group.push(file);
   }
-  const selects: string[] = [];
   for (const group of groups.values()) {
     const first = group[0];
     if (first === undefined) continue;
-    const columns = fields.map((f) => {
+    const paths = group.map((g) => quoteLiteral(g.path)).join(", ");
+    selects.push(`SELECT ${selectList(snapshot, first)} FROM read_parquet([${paths}], union_by_name = true)`);
+  }
+  return selects.join(" UNION ALL ");
+}
+
+/** The projection of one file group: data columns by physical name, partition columns as literals. */
+function selectList(snapshot: DatasetSnapshot, file: DataFile): string {
+  const partitions = new Set(snapshot.partitionColumns);
+  return snapshot.schema.fields
+    .map((f) => {
       const type = duckdbTypeOf(f.type, f.name);
       if (partitions.has(f.name)) {
-        const raw = first.partitionValues[f.name];
-        return `${partitionLiteral(raw ?? null, f, type)} AS ${quoteIdentifier(f.name)}`;
+        return `${partitionLiteral(file.partitionValues[f.name] ?? null, f, type)} AS ${quoteIdentifier(f.name)}`;
       }
       const physical = snapshot.physicalNames?.get(f.name) ?? f.name;
       return `CAST(${quoteIdentifier(physical)} AS ${type}) AS ${quoteIdentifier(f.name)}`;
-    });
-    const paths = group.map((g) => quoteLiteral(g.path)).join(", ");
-    selects.push(`SELECT ${columns.join(", ")} FROM read_parquet([${paths}], union_by_name = true)`);
-  }
-  return selects.join(" UNION ALL ");
+    })
+    .join(", ");
 }
 
 /** A partition value (PROTOCOL.md "Partition Value Serialization") as a typed SQL literal. */
