@@ -59,8 +59,49 @@ function writerProperties(plainColumns: readonly string[] = []) {
 }
 
 /**
- * Starts streaming a Parquet file to `path` in `store`. Batches go through the encoder one at a time; the
- * store receives each row group as it completes.
+ * A Parquet encoder for one file: takes Arrow IPC stream bytes (one batch each) and produces the file's bytes.
+ * Runs in this thread ({@link startParquetEncoding}) or in a worker thread (write/parquet-encoder-pool.ts).
+ */
+export interface ParquetEncoder {
+  /** Hands over one batch as IPC stream bytes (the buffer may be transferred); resolves when it may be reused. */
+  write(ipc: Uint8Array): Promise<void>;
+  /** Ends the input; the output completes with the footer. */
+  close(): Promise<void>;
+  /** Abandons the file; the output fails. */
+  abort(reason: unknown): Promise<void>;
+  /** The file's bytes, one chunk per completed row group plus the footer. */
+  readonly output: AsyncIterable<Uint8Array>;
+}
+
+/** Encodes in this thread with parquet-wasm. */
+export function startParquetEncoding(plainColumns: readonly string[] = []): ParquetEncoder {
+  const channel = new TransformStream<WasmRecordBatch, WasmRecordBatch>();
+  const input = channel.writable.getWriter();
+  const output = transformParquetStream(channel.readable, writerProperties(plainColumns));
+  // Consumed through `output`; until then a failure must not count as an unhandled rejection.
+  output.catch(() => undefined);
+  return {
+    async write(ipc: Uint8Array): Promise<void> {
+      const table = WasmTable.fromIPCStream(ipc);
+      const batch = table.recordBatch(0);
+      table.free();
+      if (batch === undefined) throw new InvalidArgumentError("Could not hand a batch to the Parquet encoder.");
+      await input.ready;
+      await input.write(batch);
+    },
+    close: () => input.close(),
+    abort: (reason: unknown) => input.abort(reason),
+    output: (async function* () {
+      for await (const chunk of await output) {
+        if (chunk instanceof Uint8Array) yield chunk;
+      }
+    })(),
+  };
+}
+
+/**
+ * Starts streaming a Parquet file to `path` in `store`. Batches go through `encoder` (by default in this
+ * thread); the store receives each row group as it completes.
  *
  * @example
  * const w = createParquetFileWriter(store, "part-0.parquet");
@@ -70,24 +111,20 @@ function writerProperties(plainColumns: readonly string[] = []) {
 export function createParquetFileWriter(
   store: ObjectStore,
   path: string,
-  options: ParquetFileWriterOptions = {},
+  options: ParquetFileWriterOptions & { encoder?: ParquetEncoder } = {},
 ): ParquetFileWriter {
   const { signal } = options;
-  const channel = new TransformStream<WasmRecordBatch, WasmRecordBatch>();
-  const input = channel.writable.getWriter();
+  const encoder = options.encoder ?? startParquetEncoding(options.plainColumns);
   let tail: Uint8Array = new Uint8Array(0);
-  const stored = transformParquetStream(channel.readable, writerProperties(options.plainColumns)).then((output: ReadableStream) =>
-    store.putStream(path, keepTail(output), signal),
-  );
+  const stored = store.putStream(path, keepTail(encoder.output), signal);
   // The upload is awaited in finish()/abort(); until then a failure must not count as an unhandled rejection.
   stored.catch(() => undefined);
   const failed = stored.then(() => new Promise<never>(() => undefined));
   let numRows = 0;
   let arrowBytes = 0;
 
-  async function* keepTail(output: ReadableStream): AsyncGenerator<Uint8Array> {
+  async function* keepTail(output: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of output) {
-      if (!(chunk instanceof Uint8Array)) continue;
       tail = appendTail(tail, chunk);
       yield chunk;
     }
@@ -104,19 +141,18 @@ export function createParquetFileWriter(
     async write(batch: RecordBatch): Promise<void> {
       if (batch.numRows === 0) return;
       signal?.throwIfAborted();
-      const wasmBatch = toWasmBatch(batch);
-      await Promise.race([input.ready.then(() => input.write(wasmBatch)), failed]);
+      await Promise.race([encoder.write(tableToIPC(new Table([batch]), "stream")), failed]);
       numRows += batch.numRows;
       arrowBytes += batch.data.byteLength;
     },
     async finish() {
-      await input.close();
+      await encoder.close();
       const { size } = await stored;
       const footer = await parseFooter(store, path, size, tail);
       return { size, footer };
     },
     async abort(reason: unknown) {
-      await input.abort(reason).catch(() => undefined);
+      await encoder.abort(reason).catch(() => undefined);
       // The upload rejects with the abort reason; its temporary object has been removed by the store.
       await stored.then(
         () => store.delete(path),
@@ -133,17 +169,6 @@ export function writeParquetBytes(batches: readonly RecordBatch[]): Uint8Array {
   const wasmTable = WasmTable.fromIPCStream(tableToIPC(new Table(first.schema, [...batches]), "stream"));
   // writeParquet takes ownership of (and frees) the wasm table.
   return writeParquet(wasmTable, writerProperties());
-}
-
-function toWasmBatch(batch: RecordBatch): WasmRecordBatch {
-  const table = WasmTable.fromIPCStream(tableToIPC(new Table([batch]), "stream"));
-  try {
-    const wasmBatch = table.recordBatch(0);
-    if (wasmBatch === undefined) throw new InvalidArgumentError("Could not hand a batch to the Parquet encoder.");
-    return wasmBatch;
-  } finally {
-    table.free();
-  }
 }
 
 function appendTail(tail: Uint8Array, chunk: Uint8Array): Uint8Array {

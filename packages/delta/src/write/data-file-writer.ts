@@ -69,7 +69,11 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
     const dir = partitionDirectory(partitionColumns, partitionValues);
     const relativePath = dir === "" ? name : `${dir}/${name}`;
     writtenPaths.push(relativePath);
-    const writer = createParquetFileWriter(store, relativePath, signal === undefined ? { plainColumns } : { plainColumns, signal });
+    const writer = createParquetFileWriter(
+      store,
+      relativePath,
+      signal === undefined ? { plainColumns } : { plainColumns, signal },
+    );
     const file = { writer, relativePath, partitionValues };
     open.set(key, file);
     return file;
