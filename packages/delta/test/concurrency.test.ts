@@ -132,6 +132,18 @@ describe("concurrent writers", () => {
     expect(view.rows).toEqual([{ worker: 2, seq: 1 }]);
   });
 
+  it("two writers creating the same table: the loser gets a retryable ConflictError and its retry appends", async () => {
+    const store = createLocalObjectStore(dir.path);
+    const error = await writeDeltaTable(
+      store,
+      racingInput(rows(1, [1]), () => writeDeltaTable(store, rows(2, [1]), { mode: "append" })),
+      { mode: "append" },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((await writeDeltaTable(store, rows(1, [1]), { mode: "append" })).version).toBe(1);
+    expect((await readWithDeltalake(dir.path, "worker")).rows.map((r) => r.worker)).toEqual([1, 2]);
+  });
+
   it("an append that loses to a schema change gets a ConflictError", async () => {
     const store = createLocalObjectStore(dir.path);
     await writeDeltaTable(store, rows(0, [1]), { mode: "append" });

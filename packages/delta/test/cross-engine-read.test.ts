@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createTempDir, runPython, type TempDir } from "@mlfusion/testing";
 import { type RecordBatch, Table, tableToIPC } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readHistory } from "../src/history.js";
 import { createLocalObjectStore } from "../src/storage/local-object-store.js";
 import { DeltaTable } from "../src/table.js";
 
@@ -38,7 +39,10 @@ for column in ["label", "bucket", "day", "at"]:
         write_deltalake(path, rows([40 + v], extra=True), mode="append")
     DeltaTable(path).create_checkpoint()
     write_deltalake(path, rows(list(range(50, 55)), extra=True), mode="overwrite")
-    versions[column] = DeltaTable(path).version()
+    versions[column] = {
+        "version": DeltaTable(path).version(),
+        "history": [[h["version"], h["operation"]] for h in DeltaTable(path).history()],
+    }
 print(json.dumps(versions))
 import os
 sys.stdout.flush()
@@ -72,7 +76,7 @@ os._exit(0)
 
 describe("tables written by delta-rs, read by DeltaTable.scan", () => {
   let dir: TempDir;
-  let versions: Record<string, number>;
+  let versions: Record<string, { version: number; history: [number, string][] }>;
   beforeAll(async () => {
     dir = await createTempDir("delta-xread-");
     versions = JSON.parse((await runPython(WRITE_WITH_DELTALAKE, [dir.path])).stdout);
@@ -81,13 +85,14 @@ describe("tables written by delta-rs, read by DeltaTable.scan", () => {
     await dir.close();
   });
 
-  it("reads every version of every table with the same rows as delta-rs", async () => {
+  it("reads every version of every table with the same rows and history as delta-rs", async () => {
     const out = join(dir.path, "ours");
     await mkdir(out, { recursive: true });
     let written = 0;
-    for (const [column, latest] of Object.entries(versions)) {
+    for (const [column, { version: latest, history }] of Object.entries(versions)) {
       expect(latest).toBe(10);
       const store = createLocalObjectStore(join(dir.path, column));
+      expect((await readHistory(store)).map((h) => [h.version, h.operation])).toEqual(history);
       for (let version = 0; version <= latest; version++) {
         const table = await DeltaTable.open(store, { version });
         const batches: RecordBatch[] = [];
