@@ -14,7 +14,7 @@ import {
   vectorFromArray,
 } from "apache-arrow";
 import type { AddAction, DeletionVectorDescriptor, RemoveAction } from "../log/actions.js";
-import { LOG_FOLDER, versionPrefix } from "../log/log-segment.js";
+import { LOG_FOLDER, readLastCheckpoint, versionPrefix } from "../log/log-segment.js";
 import { writeParquetBytes } from "../parquet/parquet-writer.js";
 import { loadSnapshot, type Snapshot } from "../snapshot/snapshot.js";
 import type { ObjectStore } from "../storage/object-store.js";
@@ -157,6 +157,10 @@ export async function writeCheckpoint(store: ObjectStore, version: number, signa
   const bytes = writeParquetBytes([new RecordBatch(schema, data)]);
   const prefix = `${LOG_FOLDER}${versionPrefix(version)}`;
   await store.put(`${prefix}.checkpoint.parquet`, bytes, signal);
+  // A slower writer must not move the hint back to an older checkpoint (readers would still be correct, only
+  // slower); the check and the put are not atomic, and readers fall back to listing when the hint is stale.
+  const current = await readLastCheckpoint(store, signal);
+  if (current !== undefined && current.version >= version) return;
   const hint = { version, size: rows.length, sizeInBytes: bytes.byteLength, numOfAddFiles: numAdds };
   await store.put(`${LOG_FOLDER}_last_checkpoint`, new TextEncoder().encode(JSON.stringify(hint)), signal);
 }
