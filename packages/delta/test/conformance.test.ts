@@ -36,10 +36,19 @@ const INVALID_FIXTURES: Record<string, string> = {
   "kernel-data/crc-malformed": "_delta_log holds only a .crc file, no commit",
 };
 
-/** Tables skipped, with the reason: only features outside the issue's reader list. */
-const SKIP: Record<string, string> = {
-  "kernel-golden/data-reader-partition-values":
-    "timestamp partition values were written in the writer's local time zone (unknown); delta-kernel-rs skips it too",
+/** Tables skipped, with the reason: only features outside the issue's reader list. None today. */
+const SKIP: Record<string, string> = {};
+
+/**
+ * Columns left out of the comparison, with the reason. The table is still read in full and every other column
+ * must match.
+ */
+const IGNORED_COLUMNS: Record<string, { columns: string[]; reason: string }> = {
+  "kernel-golden/data-reader-partition-values": {
+    columns: ["as_timestamp"],
+    reason:
+      "its timestamp partition values were written in the writer's local time zone (unrecorded; 7 h off UTC); delta-kernel-rs skips the whole table",
+  },
 };
 
 interface Case {
@@ -88,18 +97,25 @@ function findTables(dir: string): string[] {
   return out;
 }
 
-async function readAll(table: DeltaTable): Promise<Map<string, number>> {
+async function readAll(table: DeltaTable, ignore: readonly string[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for await (const batch of table.scan()) addRows(counts, batch);
+  const columns = table
+    .schema()
+    .fields.map((f) => f.name)
+    .filter((name) => !ignore.includes(name));
+  for await (const batch of table.scan()) addRows(counts, batch, columns);
   return counts;
 }
 
-async function readExpected(dir: string): Promise<Map<string, number>> {
+async function readExpected(dir: string, ignore: readonly string[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   const store = createLocalObjectStore(dir);
   for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith(".parquet") || name.startsWith(".")) continue;
-    for (const batch of await readParquetFile(store, name)) addRows(counts, batch);
+    for (const batch of await readParquetFile(store, name)) {
+      const columns = batch.schema.fields.map((f) => f.name).filter((n) => !ignore.includes(n));
+      addRows(counts, batch, columns);
+    }
   }
   return counts;
 }
@@ -113,6 +129,11 @@ if (root === undefined) {
   const corpus = root;
   const cases = discover(corpus);
   const skipped = cases.filter((c) => SKIP[c.name] !== undefined);
+  const partial = Object.entries(IGNORED_COLUMNS).map(
+    ([name, v]) => `  - ${name}: ${v.columns.join(", ")} not compared: ${v.reason}`,
+  );
+  if (skipped.length === 0) console.info("[conformance] skip list: empty");
+  if (partial.length > 0) console.info(`[conformance] columns not compared:\n${partial.join("\n")}`);
   if (skipped.length > 0) {
     console.info(
       `[conformance] skip list (${skipped.length}):\n${skipped.map((c) => `  - ${c.name}: ${SKIP[c.name]}`).join("\n")}`,
@@ -128,8 +149,9 @@ if (root === undefined) {
       }
       it(c.name, async () => {
         const table = await DeltaTable.open(createLocalObjectStore(c.table));
-        const actual = await readAll(table);
-        const expected = await readExpected(c.expected ?? "");
+        const ignore = IGNORED_COLUMNS[c.name]?.columns ?? [];
+        const actual = await readAll(table, ignore);
+        const expected = await readExpected(c.expected ?? "", ignore);
         expect(multisetDifference(actual, expected)).toEqual([]);
       });
     }

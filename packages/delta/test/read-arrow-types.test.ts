@@ -14,7 +14,6 @@ import {
   Uint8,
   Uint16,
   Uint32,
-  Uint64,
   Utf8,
   vectorFromArray,
 } from "apache-arrow";

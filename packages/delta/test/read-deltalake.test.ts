@@ -11,7 +11,7 @@ import { addRows, multisetDifference } from "./row-multiset.js";
 // Tables written by delta-rs (the `deltalake` package), read by us at every version and compared row by row with
 // what delta-rs itself reads at that version. Also filters (rows) and file skipping (files) against pyarrow.
 
-const WRITE = String.raw`
+const WRITE = `
 import sys, os, datetime, decimal, json
 import pyarrow as pa, pyarrow.parquet as pq, pyarrow.compute as pc
 from deltalake import write_deltalake, DeltaTable

@@ -91,7 +91,7 @@ function sortKeys(value: Canonical): Canonical {
   return value;
 }
 
-/** Adds the canonical form of every row of `batch` to `counts`. */
+/** Adds the canonical form of every row (column values in column-name order, comma-separated JSON) of `batch` to `counts`. */
 export function addRows(counts: Map<string, number>, batch: RecordBatch, columns?: readonly string[]): void {
   const names = columns ?? batch.schema.fields.map((f) => f.name);
   const readers = names.map((name) => {
@@ -99,10 +99,13 @@ export function addRows(counts: Map<string, number>, batch: RecordBatch, columns
     return vector === null ? () => null : canonicalReader(vector);
   });
   const order = names.map((name, i) => ({ name, i })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const ordered = order.map(({ i }) => readers[i] ?? (() => null));
   for (let row = 0; row < batch.numRows; row++) {
-    const out: { [key: string]: Canonical } = {};
-    for (const { name, i } of order) out[name] = sortKeys(readers[i]?.(row) ?? null);
-    const key = JSON.stringify(out);
+    let key = "";
+    for (let c = 0; c < ordered.length; c++) {
+      const value = ordered[c]?.(row) ?? null;
+      key += `${c === 0 ? "" : ","}${typeof value === "object" && value !== null ? JSON.stringify(sortKeys(value)) : JSON.stringify(value)}`;
+    }
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
 }
