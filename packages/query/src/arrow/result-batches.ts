@@ -44,19 +44,31 @@ export async function* resultBatches(
     rows = 0;
     return new RecordBatch(schema, data);
   };
-  for (;;) {
-    checkpoint();
-    const chunk = await result.fetchChunk();
-    if (chunk === null) break;
-    const n = chunk.rowCount;
-    if (n === 0) break;
-    for (let c = 0; c < builders.length; c++) {
-      builders[c]?.append(duckdb.data_chunk_get_vector(chunk.chunk, c), n);
+  // One fetch is always in flight while the previous chunk is converted: each fetch is a round trip through the
+  // libuv thread pool, and overlapping it with the copy hides most of that latency.
+  let pending = result.fetchChunk();
+  try {
+    for (;;) {
+      checkpoint();
+      const chunk = await pending;
+      if (chunk === null || chunk.rowCount === 0) break;
+      pending = result.fetchChunk();
+      const n = chunk.rowCount;
+      for (let c = 0; c < builders.length; c++) {
+        builders[c]?.append(duckdb.data_chunk_get_vector(chunk.chunk, c), n);
+      }
+      rows += n;
+      if (rows >= limits.maxRows || builders.reduce((sum, b) => sum + b.byteLength, 0) >= limits.maxBytes) {
+        yield emit();
+      }
     }
-    rows += n;
-    if (rows >= limits.maxRows || builders.reduce((sum, b) => sum + b.byteLength, 0) >= limits.maxBytes) {
-      yield emit();
-    }
+    if (rows > 0) yield emit();
+  } finally {
+    // Settle the fetch still in flight before the caller closes the connection under it. Its outcome no longer
+    // matters: the consumer stopped, or the query already failed with the error being thrown.
+    await pending.then(
+      () => undefined,
+      () => undefined,
+    );
   }
-  if (rows > 0) yield emit();
 }
