@@ -121,12 +121,9 @@ class DatasetClient:
             raise ValueError(f"Versions start at 0, got {version}.")
         timestamp = to_rfc3339(as_of) if as_of is not None else None
         if version == 0:
-            # DeltaReadOperation.version is a plain proto3 int64 where 0 means "latest": version 0 is addressed
-            # by its commit time instead.
-            timestamp = self._commit_timestamp(0)
-            version = None
-        ticket = read_ticket(self.path, columns, version, timestamp, predicate)
-        table = self._read(ticket)
+            table = self._read_version_zero(columns, predicate)
+        else:
+            table = self._read(read_ticket(self.path, columns, version, timestamp, predicate))
         if columns and table.column_names != list(columns):
             table = table.select(list(columns))  # the order asked for, as pandas and pyarrow select do
         return table
@@ -244,13 +241,23 @@ class DatasetClient:
         with self._service.errors():
             return [result.body.to_pybytes() for result in client.do_action(action, self._service.call_options())]
 
-    def _commit_timestamp(self, version: int) -> str:
-        for entry in self.history():
-            if entry.version == version and entry.timestamp is not None:
-                return to_rfc3339(entry.timestamp)
+    def _read_version_zero(self, columns: Sequence[str] | None, predicate: str | None) -> pa.Table:
+        """DeltaReadOperation.version is a plain proto3 int64 where 0 means "latest", so version 0 is read as the
+        latest version when nothing followed it, else as of the midpoint between the commit times of versions 0 and
+        1 (the server's time travel uses the commit files' times, which can differ from the history's by a few ms).
+        """
         from flight_fusion.errors import DatasetNotFoundError
 
-        raise DatasetNotFoundError(f"Dataset {'/'.join(self.path)} has no version {version}.")
+        versions = {entry.version: entry for entry in self.history()}
+        if 0 not in versions:
+            raise DatasetNotFoundError(f"Dataset {'/'.join(self.path)} has no version 0 any more.")
+        if max(versions) == 0:
+            return self._read(read_ticket(self.path, columns, None, None, predicate))
+        first, following = versions[0].timestamp, versions.get(1)
+        if first is None or following is None or following.timestamp is None:
+            raise DatasetNotFoundError(f"Dataset {'/'.join(self.path)}: version 0 cannot be located in time.")
+        between = first + (following.timestamp - first) / 2
+        return self._read(read_ticket(self.path, columns, None, to_rfc3339(between), predicate))
 
     def __repr__(self) -> str:
         return f"DatasetClient({'/'.join(self.path)!r})"

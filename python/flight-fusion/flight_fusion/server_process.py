@@ -126,7 +126,8 @@ def start_fusion_server(
     with start_fusion_server() as server:
         client = server.client()
     """
-    command = [*find_fusion_cli(cli), "start", "flight", "--host", host, "--port", str(port), *extra_args]
+    fusion = find_fusion_cli(cli)
+    command = [*fusion, "start", "flight", "--host", host, "--port", str(port), *extra_args]
     owned = None
     if workspace is None:
         owned = tempfile.TemporaryDirectory(prefix="fusion-workspace-")
@@ -135,11 +136,14 @@ def start_fusion_server(
     data_root = root / "data"
     data_root.mkdir(parents=True, exist_ok=True)
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("FF_")}
-    child_env.update({"FF_DATA_ROOT": str(data_root), "NO_COLOR": "1"})
+    # HOME too: the CLI falls back to a global workspace under the home folder, whose config must not leak in.
+    child_env.update({"FF_DATA_ROOT": str(data_root), "HOME": str(root), "NO_COLOR": "1"})
     if token is not None:
         child_env["FF_TOKEN"] = token
     child_env.update(env or {})
     log_path = root / "fusion-server.log"
+    if not (root / ".mlfusion").is_dir():
+        _init_workspace(fusion, root, child_env)
     log = log_path.open("w")
     try:
         process = subprocess.Popen(
@@ -185,6 +189,15 @@ def start_fusion_server(
         log_path=log_path,
         _owned_workspace=owned,
     )
+
+
+def _init_workspace(cli: list[str], root: Path, env: Mapping[str, str]) -> None:
+    """`fusion env init --global` with HOME=root: a workspace of the server's own, as the README sets one up."""
+    result = subprocess.run(
+        [*cli, "env", "init", "--global"], cwd=root, env=env, capture_output=True, text=True, timeout=READY_TIMEOUT
+    )
+    if result.returncode != 0:
+        raise FusionServerError(f"`fusion env init --global` failed in {root}: {result.stderr.strip()}")
 
 
 def _read_ready_line(process: subprocess.Popen[str], timeout: float) -> str | None:

@@ -1,8 +1,9 @@
 """Conversions between the data users hold (pandas, polars, pyarrow) and the Arrow tables sent over Flight.
 
 Delta Lake (where datasets live) stores timestamps in microseconds and has no dictionary or view types, so
-outgoing tables are normalised here once: nanosecond timestamps are truncated to microseconds (the one lossy
-step, documented in the README), string/binary views become large strings/binaries. Loading back to pandas uses
+outgoing tables are normalised here once: nanosecond timestamps are truncated to microseconds and dictionary
+(categorical) columns are decoded to their values (the lossy steps, documented in the README), string/binary
+views become large strings/binaries. Loading back to pandas uses
 nullable dtypes so that integer and boolean columns with nulls keep their type.
 """
 
@@ -69,6 +70,9 @@ def normalize_for_delta(table: pa.Table) -> pa.Table:
 
 
 def _delta_type(data_type: pa.DataType) -> pa.DataType:
+    if pa.types.is_dictionary(data_type):
+        # Delta stores no dictionary encoding (and pandas 3 categoricals are dictionaries of large strings).
+        return _delta_type(data_type.value_type)
     if pa.types.is_timestamp(data_type) and data_type.unit == "ns":
         return pa.timestamp("us", tz=data_type.tz)
     if pa.types.is_string_view(data_type):
