@@ -167,6 +167,9 @@ describe("types", () => {
     });
     // 64-bit bounds are written exactly, not through a double.
     expect(snapshot.files[0]?.stats).toContain('"i64":-9223372036854775808');
+    // (Python's unary minus rounds the Decimal to 28 digits, so the input holds this value.)
+    expect(snapshot.files[0]?.stats).toContain('"dec":-1234567890123456789012345679.0000000000');
+    expect(snapshot.files[0]?.stats).toContain('"dec":1234567890123456789012345678.9012345678');
     expect(stats.maxValues).toMatchObject({ day: "9999-12-31", u8: 255, st: { a: 2, b: "y" } });
     const read: RecordBatch[] = [];
     for await (const batch of (await DeltaTable.open(store)).scan()) read.push(batch);

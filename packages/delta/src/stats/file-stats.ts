@@ -1,3 +1,4 @@
+import type { RecordBatch } from "apache-arrow";
 import type { FileMetaData } from "hyparquet";
 import type { DataType, StructType } from "../schema/delta-schema.js";
 
@@ -10,7 +11,15 @@ const STRING_PREFIX_LENGTH = 32;
 
 /** A decoded Parquet statistic, as hyparquet returns it. */
 type MinMaxType = bigint | boolean | number | string | Date | Uint8Array;
-type StatValue = number | bigint | string | boolean;
+type StatValue = number | bigint | string | boolean | DecimalText;
+
+/** An exact decimal written as a JSON number literal (a double would round 38-digit values). */
+class DecimalText {
+  constructor(readonly text: string) {}
+}
+
+/** Exact bounds of top-level decimal columns, tracked while writing (see {@link DecimalBounds}). */
+export type DecimalBoundsByColumn = ReadonlyMap<string, { min: bigint; max: bigint; scale: number }>;
 interface StatTree {
   [key: string]: StatValue | StatTree;
 }
@@ -23,7 +32,11 @@ interface StatTree {
  * @example
  * const stats = statsFromFooter(footer, dataSchema); // '{"numRecords":3,"minValues":{"id":1},...}'
  */
-export function statsFromFooter(footer: FileMetaData, schema: StructType): string {
+export function statsFromFooter(
+  footer: FileMetaData,
+  schema: StructType,
+  decimals: DecimalBoundsByColumn = new Map(),
+): string {
   const columns = new Map<string, ColumnStats>();
   for (const rowGroup of footer.row_groups) {
     for (const chunk of rowGroup.columns) {
@@ -50,6 +63,11 @@ export function statsFromFooter(footer: FileMetaData, schema: StructType): strin
   const maxValues: StatTree = {};
   const nullCount: StatTree = {};
   collect(schema, [], columns, { minValues, maxValues, nullCount });
+  for (const [name, bounds] of decimals) {
+    if (nullCount[name] === undefined) continue; // the footer has no complete statistics for the column
+    minValues[name] = new DecimalText(formatDecimal(bounds.min, bounds.scale));
+    maxValues[name] = new DecimalText(formatDecimal(bounds.max, bounds.scale));
+  }
   return serialize({ numRecords: footer.num_rows, minValues, maxValues, nullCount });
 }
 
@@ -160,8 +178,54 @@ function compareUtf8(a: string, b: string): number {
 /** JSON with bigints written as exact integers (JSON.stringify rejects them). */
 function serialize(value: StatValue | StatTree): string {
   if (typeof value === "bigint") return value.toString();
+  if (value instanceof DecimalText) return value.text;
   if (typeof value !== "object") return JSON.stringify(value);
   return `{${Object.entries(value)
     .map(([k, v]) => `${JSON.stringify(k)}:${serialize(v)}`)
     .join(",")}}`;
+}
+
+/** Plain decimal text of an unscaled value, e.g. (-12345n, 2) -> "-123.45". */
+function formatDecimal(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString();
+  if (scale <= 0) return `${negative ? "-" : ""}${digits}${"0".repeat(-scale)}`;
+  const padded = digits.padStart(scale + 1, "0");
+  return `${negative ? "-" : ""}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
+}
+
+/**
+ * Tracks exact minimum and maximum of top-level decimal128 columns over the batches of one file: the footer's
+ * decimal statistics are only available as doubles in JavaScript.
+ */
+export class DecimalBounds {
+  private readonly bounds = new Map<string, { min: bigint; max: bigint; scale: number }>();
+
+  constructor(private readonly columns: ReadonlyMap<string, number>) {}
+
+  /** Updates the bounds from a batch holding the columns as Arrow Decimal (128-bit little-endian words). */
+  add(batch: RecordBatch): void {
+    for (const [name, scale] of this.columns) {
+      const data = batch.getChild(name)?.data[0];
+      const words: unknown = data?.values;
+      if (data === undefined || !(words instanceof Uint32Array)) continue;
+      const current = this.bounds.get(name);
+      let min = current?.min;
+      let max = current?.max;
+      for (let row = 0; row < data.length; row++) {
+        if (!data.getValid(row)) continue;
+        const i = (data.offset + row) * 4;
+        let v = 0n;
+        for (let w = 3; w >= 0; w--) v = (v << 32n) | BigInt(words[i + w] ?? 0);
+        v = BigInt.asIntN(128, v);
+        if (min === undefined || v < min) min = v;
+        if (max === undefined || v > max) max = v;
+      }
+      if (min !== undefined && max !== undefined) this.bounds.set(name, { min, max, scale });
+    }
+  }
+
+  result(): DecimalBoundsByColumn {
+    return this.bounds;
+  }
 }

@@ -3,8 +3,8 @@ import { InvalidArgumentError } from "@mlfusion/core";
 import { makeData, RecordBatch, type Schema, Struct } from "apache-arrow";
 import type { AddAction } from "../log/actions.js";
 import { createParquetFileWriter, type ParquetFileWriter } from "../parquet/parquet-writer.js";
-import type { DataType, StructType } from "../schema/delta-schema.js";
-import { statsFromFooter } from "../stats/file-stats.js";
+import { type DataType, decimalParams, type StructType } from "../schema/delta-schema.js";
+import { DecimalBounds, statsFromFooter } from "../stats/file-stats.js";
 import type { ObjectStore } from "../storage/object-store.js";
 import { partitionDirectory, partitionRuns, toAddPath } from "./partition-path.js";
 
@@ -28,6 +28,7 @@ export interface DataFileWriterOptions {
 
 interface OpenFile {
   writer: ParquetFileWriter;
+  decimals: DecimalBounds;
   relativePath: string;
   partitionValues: Record<string, string | null>;
 }
@@ -59,6 +60,11 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
   const plainColumns = dataFields.fields
     .filter((f) => typeof f.type === "string" && PLAIN_TYPES.has(f.type))
     .map((f) => f.name);
+  const decimalColumns = new Map<string, number>();
+  for (const f of dataFields.fields) {
+    const d = decimalParams(f.type);
+    if (d !== undefined) decimalColumns.set(f.name, d.scale);
+  }
   const open = new Map<string, OpenFile>();
   const adds: AddAction[] = [];
   const writtenPaths: string[] = [];
@@ -74,7 +80,7 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
       relativePath,
       signal === undefined ? { plainColumns } : { plainColumns, signal },
     );
-    const file = { writer, relativePath, partitionValues };
+    const file = { writer, relativePath, partitionValues, decimals: new DecimalBounds(decimalColumns) };
     open.set(key, file);
     return file;
   }
@@ -88,7 +94,7 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
       size,
       modificationTime: Date.now(),
       dataChange: true,
-      stats: statsFromFooter(footer, dataFields),
+      stats: statsFromFooter(footer, dataFields, file.decimals.result()),
     });
   }
 
@@ -103,6 +109,7 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
       }
       file = openFile(key, values);
     }
+    if (decimalColumns.size > 0) file.decimals.add(slice);
     await file.writer.write(slice);
     if (file.writer.arrowBytes >= targetFileSize) await finish(key, file);
   }
