@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import type { CliContext } from "./cli-context.js";
+import { registerDeltaCommands } from "./commands/delta.js";
 import { registerEnvCommands } from "./commands/env.js";
 
 /** Builds the `fusion` command tree for a context. */
@@ -13,5 +14,6 @@ export function createProgram(ctx: CliContext): Command {
     writeErr: (s) => ctx.stderr.write(s),
   });
   registerEnvCommands(program, ctx);
+  registerDeltaCommands(program, ctx);
   return program;
 }

@@ -46,6 +46,8 @@ export {
   readParquetFileBatches,
   readParquetFooter,
 } from "./parquet/parquet-reader.js";
+export type { ParquetFileWriter } from "./parquet/parquet-writer.js";
+export { createParquetFileWriter } from "./parquet/parquet-writer.js";
 export { assertReadable, hasReaderFeature, SUPPORTED_READER_FEATURES } from "./protocol/reader-features.js";
 export { assertWritable, minimumProtocol } from "./protocol/writer-features.js";
 export type { Scan, ScanFile, ScanOptions } from "./scan/scan.js";

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { InvalidArgumentError } from "@mlfusion/core";
 import {
   Bool,
-  type DataType,
+  DataType,
   DateDay,
   Field,
   Float64,
@@ -37,7 +37,11 @@ const TS_NTZ = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
  * rows (integers, floats, booleans, dates, timestamps, else strings); empty fields are nulls. A later value
  * that does not fit the inferred type fails with its line number rather than being silently mangled.
  */
-export async function* readCsvFile(path: string, signal?: AbortSignal): AsyncGenerator<RecordBatch> {
+export async function* readCsvFile(
+  path: string,
+  options: { signal?: AbortSignal; typeHints?: Schema } = {},
+): AsyncGenerator<RecordBatch> {
+  const { signal, typeHints } = options;
   const parser = createReadStream(path).pipe(
     parse({ bom: true, relax_column_count: false, skip_empty_lines: true, ...(signal ? { signal } : {}) }),
   );
@@ -59,8 +63,7 @@ export async function* readCsvFile(path: string, signal?: AbortSignal): AsyncGen
     pending.push(row);
     if (kinds === undefined) {
       if (pending.length < SAMPLE_ROWS) continue;
-      kinds = inferKinds(header, pending);
-      schema = schemaFor(header, kinds);
+      ({ kinds, schema } = resolveColumns(header, pending, typeHints));
     }
     if (pending.length >= BATCH_ROWS && schema !== undefined) {
       yield buildBatch(schema, kinds, pending, path, firstDataLine);
@@ -69,8 +72,7 @@ export async function* readCsvFile(path: string, signal?: AbortSignal): AsyncGen
     }
   }
   if (header === undefined) throw new InvalidArgumentError(`${path} is empty; a CSV file needs a header row.`);
-  if (kinds === undefined) kinds = inferKinds(header, pending);
-  schema ??= schemaFor(header, kinds);
+  if (kinds === undefined || schema === undefined) ({ kinds, schema } = resolveColumns(header, pending, typeHints));
   if (pending.length > 0 || firstDataLine === 2) yield buildBatch(schema, kinds, pending, path, firstDataLine);
 }
 
@@ -103,8 +105,38 @@ function widen(a: ColumnKind | undefined, b: ColumnKind): ColumnKind {
   return "string";
 }
 
-function schemaFor(header: string[], kinds: ColumnKind[]): Schema {
-  return new Schema(header.map((name, i) => new Field(name, arrowType(kinds[i] ?? "string"), true)));
+/**
+ * Column kinds and the Arrow schema: a column named in `typeHints` (the target table's schema) takes that
+ * type when it is one CSV can express, so appending a CSV whose sample looks like integers into a double
+ * column just works; other columns are inferred from the sample.
+ */
+function resolveColumns(
+  header: string[],
+  sample: string[][],
+  typeHints: Schema | undefined,
+): { kinds: ColumnKind[]; schema: Schema } {
+  const inferred = inferKinds(header, sample);
+  const kinds: ColumnKind[] = [];
+  const fields = header.map((name, i) => {
+    const hint = typeHints?.fields.find((f) => f.name === name);
+    const hintedKind = hint === undefined ? undefined : kindForType(hint.type);
+    const kind = hintedKind ?? inferred[i] ?? "string";
+    kinds.push(kind);
+    return new Field(name, hint !== undefined && hintedKind !== undefined ? hint.type : arrowType(kind), true);
+  });
+  return { kinds, schema: new Schema(fields) };
+}
+
+function kindForType(type: DataType): ColumnKind | undefined {
+  if (DataType.isInt(type)) return "int";
+  if (DataType.isFloat(type)) return "float";
+  if (DataType.isBool(type)) return "bool";
+  if (DataType.isDate(type) && type.unit === 0) return "date";
+  if (DataType.isTimestamp(type) && type.unit === TimeUnit.MICROSECOND) {
+    return type.timezone ? "timestamp_tz" : "timestamp_ntz";
+  }
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) return "string";
+  return undefined;
 }
 
 function arrowType(kind: ColumnKind): DataType {
@@ -141,7 +173,10 @@ function buildBatch(
     const builder = makeBuilder({ type: field.type, nullValues: [null] });
     for (let r = 0; r < rows.length; r++) {
       const raw = rows[r]?.[c] ?? "";
-      builder.append(raw === "" ? null : convert(raw, kind, path, firstLine + r, field.name));
+      const value = raw === "" ? null : convert(raw, kind, path, firstLine + r, field.name);
+      builder.append(
+        typeof value === "bigint" ? fitInteger(value, field.type, path, firstLine + r, field.name) : value,
+      );
     }
     return builder.finish().flush();
   });
@@ -178,6 +213,20 @@ function buildTimestamps(
     data: values,
     nullBitmap: nullCount > 0 ? validity : null,
   });
+}
+
+/** Checks an integer against the column's integer type; 64-bit columns keep bigint, narrower take numbers. */
+function fitInteger(value: bigint, type: DataType, path: string, line: number, column: string): bigint | number {
+  if (!DataType.isInt(type)) return Number(value);
+  const bits = BigInt(type.bitWidth);
+  const min = type.isSigned ? -(1n << (bits - 1n)) : 0n;
+  const max = type.isSigned ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+  if (value < min || value > max) {
+    throw new InvalidArgumentError(
+      `${path} line ${line}: column ${JSON.stringify(column)} holds ${value}, outside the range of its type ${String(type)}.`,
+    );
+  }
+  return type.bitWidth === 64 ? value : Number(value);
 }
 
 function parseTimestampMicros(raw: string, kind: ColumnKind, path: string, line: number, column: string): bigint {

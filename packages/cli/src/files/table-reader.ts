@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { extname } from "node:path";
 import { InvalidArgumentError } from "@mlfusion/core";
-import { type RecordBatch, RecordBatchReader } from "apache-arrow";
+import { type RecordBatch, RecordBatchReader, type Schema } from "apache-arrow";
 import { readCsvFile } from "./csv-reader.js";
 
 /** Input formats the CLI reads, chosen by file extension. */
@@ -22,15 +22,18 @@ export async function* readArrowFile(path: string): AsyncGenerator<RecordBatch> 
   for await (const batch of reader) yield batch;
 }
 
-/** Streams any supported input file (.csv, .arrow; .parquet through `readParquet`) as RecordBatches. */
+/**
+ * Streams any supported input file (.csv, .arrow; .parquet through `readParquet`) as RecordBatches. CSV
+ * columns named in `typeHints` (the target table's schema) are parsed as those types.
+ */
 export function readTableFile(
   path: string,
   readParquet: (path: string) => AsyncIterable<RecordBatch>,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; typeHints?: Schema } = {},
 ): AsyncIterable<RecordBatch> {
   switch (inputFormatFor(path)) {
     case "csv":
-      return readCsvFile(path, signal);
+      return readCsvFile(path, options);
     case "arrow":
       return readArrowFile(path);
     case "parquet":

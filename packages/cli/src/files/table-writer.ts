@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { extname } from "node:path";
+import { basename, dirname, extname } from "node:path";
 import { InvalidArgumentError } from "@mlfusion/core";
+import { createLocalObjectStore, createParquetFileWriter } from "@mlfusion/delta";
 import { type RecordBatch, RecordBatchFileWriter, type Schema } from "apache-arrow";
 import { toDisplayString, toJsonValue } from "./arrow-values.js";
 
@@ -101,4 +102,17 @@ async function writeLines(
 
 function csvCell(text: string): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Writes Parquet (snappy, with statistics) through the Delta engine's Parquet writer, streaming row groups. */
+export async function writeParquetOutput(path: string, batches: AsyncIterable<RecordBatch>): Promise<number> {
+  const writer = createParquetFileWriter(createLocalObjectStore(dirname(path)), basename(path));
+  try {
+    for await (const batch of batches) await writer.write(batch);
+  } catch (error) {
+    await writer.abort(error);
+    throw error;
+  }
+  await writer.finish();
+  return writer.numRows;
 }

@@ -1,0 +1,57 @@
+import { resolve } from "node:path";
+import { createLogger, InvalidArgumentError } from "@mlfusion/core";
+import { createDeltaDatasetCatalog, startFlightServer } from "@mlfusion/server";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { type ConfigFlags, parsePort } from "../load-config.js";
+
+/**
+ * `fusion start flight [--host H] [--port P] [--token T]`: serves the workspace's datasets over Arrow Flight.
+ * Prints one line with the URL once it listens (port 0 picks a free port); logs go to stderr; SIGINT/SIGTERM
+ * shut it down gracefully, finishing in-flight writes.
+ */
+export function registerStartFlightCommands(program: Command, ctx: CliContext): void {
+  const start =
+    program.commands.find((command) => command.name() === "start") ??
+    program.command("start").description("Start ML Fusion services.");
+  start
+    .command("flight")
+    .description("Serve the workspace's datasets over Arrow Flight (default 127.0.0.1:50051).")
+    .option("--host <host>", "interface to listen on (FF_HOST)")
+    .option("--port <port>", "port to listen on, 0 for a free one (FF_PORT)")
+    .option("--token <token>", "require this bearer token on every call (FF_TOKEN)")
+    .action(async (opts: { host?: string; port?: string; token?: string }) => {
+      const flags: ConfigFlags = {};
+      if (opts.host !== undefined) flags.host = opts.host;
+      if (opts.port !== undefined) flags.port = parsePort(opts.port, "--port");
+      if (opts.token !== undefined) flags.token = opts.token;
+      const config = await ctx.config(flags);
+      const workspace = ctx.workspace();
+      if (workspace === undefined) {
+        throw new InvalidArgumentError(
+          "No ML Fusion workspace here; run `fusion env init` in your git repository (or `fusion env init --global`).",
+        );
+      }
+      const dataRoot = resolve(workspace.dir, config.storage.dataRoot);
+      const logger = createLogger(config.log, ctx.stderr.isTTY === true);
+      const server = await startFlightServer({
+        catalog: createDeltaDatasetCatalog(dataRoot, { logger }),
+        host: config.server.host,
+        port: config.server.port,
+        ...(config.server.token === undefined ? {} : { token: config.server.token }),
+        logger,
+      });
+      ctx.print(server.url);
+      await new Promise<void>((resolveStop) => {
+        const stop = (signal: NodeJS.Signals) => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          logger.info({ signal }, "shutting down: finishing in-flight calls");
+          resolveStop();
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+      await server.close();
+    });
+}
