@@ -1,7 +1,6 @@
 import {
   blobValue,
   type DuckDBConnection,
-  DuckDBDecimalType,
   type DuckDBInstance,
   type DuckDBPreparedStatement,
   type DuckDBResult,
@@ -12,7 +11,7 @@ import {
 } from "@duckdb/node-api";
 import { createSilentLogger, FusionError, type Logger, type QueryConfig } from "@mlfusion/core";
 import { Field, type RecordBatch, Schema, Utf8 } from "apache-arrow";
-import { fixedWidthKind, type NativeKind } from "./arrow/chunk-columns.js";
+import { arrowTypeOf, type NativeKind, nativeKindOf } from "./arrow/native-kinds.js";
 import { resultBatches, resultSchema } from "./arrow/result-batches.js";
 import type { AssetKey, DataFile, DatasetCatalog, DatasetSnapshot, TimeTravel } from "./dataset-catalog.js";
 import { resolveAssetKey, timeTravelOf } from "./dataset-resolution.js";
@@ -350,7 +349,7 @@ async function preparedWithNativeTypes(connection: DuckDBConnection, sql: string
   const kinds: (NativeKind | undefined)[] = [];
   for (let i = 0; i < statement.columnCount; i++) {
     names.push(statement.columnName(i));
-    kinds.push(nativeKindOf(statement, i));
+    kinds.push(nativeKindOf(statement.columnType(i)));
   }
   if (kinds.every((k) => k !== undefined)) {
     const native = kinds.filter((k) => k !== undefined);
@@ -365,29 +364,21 @@ async function preparedWithNativeTypes(connection: DuckDBConnection, sql: string
   const wrapped = await connection.prepare(`SELECT ${columns.join(", ")} FROM (${sql}) AS __fusion_result`);
   const wrappedKinds: NativeKind[] = [];
   for (let i = 0; i < wrapped.columnCount; i++) {
-    const kind = nativeKindOf(wrapped, i);
+    const kind = nativeKindOf(wrapped.columnType(i));
     if (kind === undefined) throw new FusionError("INTERNAL", `Column ${names[i]} could not be converted to Arrow.`);
     wrappedKinds.push(kind);
   }
   return { statement: wrapped, schema: resultSchema(names, wrappedKinds), kinds: wrappedKinds };
 }
 
-function nativeKindOf(statement: DuckDBPreparedStatement, column: number): NativeKind | undefined {
-  const typeId = statement.columnTypeId(column);
-  if (typeId === DuckDBTypeId.DECIMAL) {
-    const type = statement.columnType(column);
-    if (!(type instanceof DuckDBDecimalType)) return undefined;
-    const width = type.width <= 4 ? 2 : type.width <= 9 ? 4 : type.width <= 18 ? 8 : 16;
-    return { kind: "decimal", precision: type.width, scale: type.scale, width };
-  }
-  return fixedWidthKind(typeId);
-}
-
 function parameterSchemaOf(statement: DuckDBPreparedStatement): Schema {
   const fields: Field[] = [];
   for (let i = 1; i <= statement.parameterCount; i++) {
-    const kind = fixedWidthKind(statement.parameterTypeId(i));
-    const type = kind === undefined ? new Utf8() : (resultSchema(["p"], [kind]).fields[0]?.type ?? new Utf8());
+    // Parameters whose type DuckDB cannot infer from the query (INVALID / ANY) are offered as text.
+    const typeId = statement.parameterTypeId(i);
+    const known = typeId !== DuckDBTypeId.INVALID && typeId !== DuckDBTypeId.ANY && typeId !== DuckDBTypeId.SQLNULL;
+    const kind = known ? nativeKindOf(statement.parameterType(i)) : undefined;
+    const type = kind === undefined ? new Utf8() : arrowTypeOf(kind);
     fields.push(new Field(`$${i}`, type, true));
   }
   return new Schema(fields);

@@ -52,6 +52,10 @@ const CASES: { name: string; sql: string }[] = [
     sql: "WITH big AS (SELECT customer_id, sum(amount) AS total FROM {sales} WHERE region = 'north' GROUP BY customer_id) SELECT upper(c.name) AS name, b.total FROM big b JOIN {customers} c ON c.id = b.customer_id WHERE b.total > (SELECT avg(total) FROM big) ORDER BY b.total DESC, name",
   },
   {
+    name: "nested results: lists, structs, maps, slices and nulls",
+    sql: "SELECT region, list(id ORDER BY id) FILTER (WHERE id % 50 = 0) AS ids, {'region': region, 'n': count(*), 'notes': list(note ORDER BY id)[1:3]} AS summary, map([region], [sum(qty)]) AS m, list_reverse(list(qty ORDER BY id))[2:4] AS rev, CASE WHEN region = 'north' THEN NULL ELSE [[1, 2], NULL, []] END AS nested FROM {sales} GROUP BY region ORDER BY region",
+  },
+  {
     name: "empty result after file skipping",
     sql: "SELECT id, amount FROM {sales} WHERE id > 100000 ORDER BY id",
   },
@@ -138,12 +142,31 @@ describe("query correctness against DuckDB in Python over the same Parquet data"
     expect(result.scans).toEqual([]);
   });
 
-  it("returns nested and other non-native result types as text", async () => {
-    const result = await engine.query(
-      `SELECT list(id ORDER BY id) AS ids, {'a': 1} AS s, INTERVAL 1 DAY AS i FROM "demo"."sales" WHERE id < 3`,
+  it("returns types without a native Arrow copy as text", async () => {
+    const result = await engine.query(`SELECT INTERVAL 1 DAY AS i, uuid() IS NOT NULL AS u, gen_random_uuid() AS g`);
+    expect(result.schema.fields.map((f) => String(f.type))).toEqual(["Utf8", "Bool", "Utf8"]);
+    for await (const batch of result) expect(batch.getChild("i")?.get(0)).toBe("1 day");
+  });
+
+  it("runs queries concurrently, and a consumer may stop early", async () => {
+    const counts = await Promise.all(
+      ["east", "north", "west", "east"].map(async (region) => {
+        let n: unknown;
+        const result = await engine.query(`SELECT count(*) AS n FROM "demo"."sales" WHERE region = ?`, {
+          parameters: [region],
+        });
+        for await (const batch of result) n = batch.getChild("n")?.get(0);
+        return n;
+      }),
     );
-    expect(result.schema.fields.map((f) => String(f.type))).toEqual(["Utf8", "Utf8", "Utf8"]);
-    for await (const batch of result) expect(batch.getChild("ids")?.get(0)).toBe("[0, 1, 2]");
+    expect(counts).toEqual([200n, 200n, 200n, 200n]);
+    const big = await engine.query("SELECT range AS i FROM range(1000000)");
+    for await (const batch of big) {
+      expect(batch.numRows).toBeGreaterThan(0);
+      break;
+    }
+    const after = await engine.query(`SELECT count(*) AS n FROM "demo"."sales"`);
+    for await (const batch of after) expect(batch.getChild("n")?.get(0)).toBe(600n);
   });
 
   it("binds parameters", async () => {

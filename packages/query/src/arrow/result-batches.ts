@@ -1,7 +1,8 @@
 import type { DuckDBResult } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
 import { Field, makeData, RecordBatch, Schema, Struct } from "apache-arrow";
-import { type ColumnBuilder, createColumnBuilder, type NativeKind } from "./chunk-columns.js";
+import { type ColumnBuilder, createColumnBuilder } from "./column-builders.js";
+import { arrowTypeOf, type NativeKind } from "./native-kinds.js";
 
 /** Batches are cut at this many rows or bytes, whichever comes first (roughly 1-4 MB per batch). */
 export interface BatchLimits {
@@ -16,12 +17,7 @@ const CHUNK_ROWS = 2048;
 
 /** The Arrow schema of a result whose columns all have native kinds. */
 export function resultSchema(names: readonly string[], kinds: readonly NativeKind[]): Schema {
-  return new Schema(
-    kinds.map((kind, i) => {
-      const builder = createColumnBuilder(kind, 1);
-      return new Field(names[i] ?? `column${i}`, builder.type, true);
-    }),
-  );
+  return new Schema(kinds.map((kind, i) => new Field(names[i] ?? `column${i}`, arrowTypeOf(kind), true)));
 }
 
 /**
@@ -55,7 +51,7 @@ export async function* resultBatches(
       pending = result.fetchChunk();
       const n = chunk.rowCount;
       for (let c = 0; c < builders.length; c++) {
-        builders[c]?.append(duckdb.data_chunk_get_vector(chunk.chunk, c), n);
+        builders[c]?.appendRange(duckdb.data_chunk_get_vector(chunk.chunk, c), 0, n);
       }
       rows += n;
       if (rows >= limits.maxRows || builders.reduce((sum, b) => sum + b.byteLength, 0) >= limits.maxBytes) {
