@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
 import { InvalidArgumentError } from "@mlfusion/core";
-// biome-ignore lint/correctness/noUndeclaredDependencies: the CLI's package.json gains @mlfusion/query when program.ts wires this command.
 import { createDeltaCatalog, createQueryEngine } from "@mlfusion/query";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
