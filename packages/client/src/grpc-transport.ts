@@ -50,7 +50,6 @@ export class GrpcTransport {
     session.once("close", () => {
       if (this.session === session) this.session = undefined;
     });
-    session.unref();
     this.session = session;
     return session;
   }
@@ -144,6 +143,8 @@ export class GrpcTransport {
     const session = this.session;
     this.session = undefined;
     if (session === undefined || session.closed) return;
+    // An idle session is unref'd; keep the process alive until the close completes.
+    session.ref();
     await new Promise<void>((resolve) => session.close(() => resolve()));
   }
 }

@@ -1,15 +1,16 @@
 // The TypeScript client against a real server on port 0.
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "@mlfusion/core";
-import { createMemoryDatasetCatalog, type FlightServer, startFlightServer } from "@mlfusion/server";
+import { createMemoryDatasetCatalog, startFlightServer } from "@mlfusion/server";
+import { type FusionServer, startFusionServer } from "@mlfusion/testing";
 import { type RecordBatch, tableFromArrays } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FusionServiceClient, SaveMode, ServiceUnavailableError, UnauthenticatedError } from "../src/index.js";
 
-let server: FlightServer;
+let server: FusionServer;
 let client: FusionServiceClient;
 beforeAll(async () => {
-  server = await startFlightServer({ catalog: createMemoryDatasetCatalog(), port: 0 });
-  client = new FusionServiceClient({ host: "127.0.0.1", port: server.port });
+  server = await startFusionServer();
+  client = new FusionServiceClient({ host: server.host, port: server.port });
 });
 afterAll(async () => {
   await client.close();
@@ -85,6 +86,7 @@ describe("FusionServiceClient", () => {
     });
     const history = await ds.history();
     expect(history.map((h) => [h.version, h.rowsAdded])).toEqual([
+      [2, undefined],
       [1, 1],
       [0, 2],
     ]);

@@ -13,6 +13,7 @@ export type {
   WriteOptions,
   WriteResult,
 } from "./dataset-catalog.js";
+export { createDeltaDatasetCatalog } from "./delta-dataset-catalog.js";
 export { FLIGHT_ACTIONS } from "./flight-actions.js";
 export type { FlightServer, FlightServerOptions } from "./flight-server.js";
 export { startFlightServer } from "./flight-server.js";

@@ -1,15 +1,11 @@
 // Bad input gets a clear status and the server keeps serving.
+import { type FusionServer, startFusionServer } from "@mlfusion/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { createMemoryDatasetCatalog, type FlightServer, startFlightServer } from "../src/index.js";
 import { flightPython, lastJson } from "./python-flight.js";
 
-let server: FlightServer;
+let server: FusionServer;
 beforeAll(async () => {
-  server = await startFlightServer({
-    catalog: createMemoryDatasetCatalog(),
-    port: 0,
-    maxReceiveMessageBytes: 1024 * 1024,
-  });
+  server = await startFusionServer({ maxReceiveMessageBytes: 1024 * 1024 });
 });
 afterAll(async () => {
   await server.close();

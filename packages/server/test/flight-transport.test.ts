@@ -3,10 +3,10 @@ import { spawn } from "node:child_process";
 import { connect, constants } from "node:http2";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
-import { pythonExecutable } from "@mlfusion/testing";
+import { createTempDir, pythonExecutable } from "@mlfusion/testing";
 import { pino } from "pino";
 import { describe, expect, test } from "vitest";
-import { createMemoryDatasetCatalog, startFlightServer } from "../src/index.js";
+import { createDeltaDatasetCatalog, createMemoryDatasetCatalog, startFlightServer } from "../src/index.js";
 import { flightPython, lastJson, PRELUDE } from "./python-flight.js";
 
 describe("bearer token auth", () => {
@@ -110,7 +110,8 @@ describe("deadlines and cancellation", () => {
   });
 
   test("a client that disconnects in the middle of a DoPut leaves no commit behind", async () => {
-    const catalog = createMemoryDatasetCatalog();
+    const dir = await createTempDir("flight-cut-");
+    const catalog = createDeltaDatasetCatalog(dir.path);
     const server = await startFlightServer({ catalog, port: 0 });
     const out = await flightPython(
       server.url,
@@ -131,10 +132,13 @@ print(json.dumps({"exit": child.returncode}))
     // close() waits for every in-flight call, the cut DoPut included, so its outcome is final afterwards.
     await server.close();
     expect(await catalog.list(["cut"])).toEqual([]);
+    await expect(catalog.info(["cut", "x"])).rejects.toThrow(/does not exist/);
+    await dir.close();
   });
 
   test("graceful shutdown finishes an in-flight DoPut and refuses new calls", async () => {
-    const catalog = createMemoryDatasetCatalog();
+    const dir = await createTempDir("flight-drain-");
+    const catalog = createDeltaDatasetCatalog(dir.path);
     // The server logs "call started" when a call reaches it: that, not a sleep, says the DoPut is in flight.
     let putStarted: () => void = () => {};
     const started = new Promise<void>((resolve) => {
@@ -181,5 +185,6 @@ print(json.dumps({"other": other}), flush=True)
     expect(JSON.parse(last).other).toMatch(/unavailable|shutting down|Failed to connect|Connection refused/i);
     const info = await catalog.info(["drain", "x"]);
     expect(info.totalRecords).toBe(50_000);
+    await dir.close();
   });
 });

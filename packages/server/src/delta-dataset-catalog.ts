@@ -1,0 +1,366 @@
+/**
+ * The datasets of a workspace as Delta tables: one table per asset key at `<dataRoot>/<seg1>/.../<name>`, plus
+ * existing tables registered at other paths (kept in `<dataRoot>/.registry.json`). Asset keys are validated
+ * before any path is built, and every path is checked to stay inside the data root.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import {
+  AlreadyExistsError,
+  createSilentLogger,
+  FusionError,
+  InvalidArgumentError,
+  type Logger,
+  NotFoundError,
+} from "@mlfusion/core";
+import {
+  createLocalObjectStore,
+  DeltaTable,
+  type ObjectStore,
+  readHistory,
+  updateTableMetadata,
+  vacuum,
+  writeDeltaTable,
+} from "@mlfusion/delta";
+import { type RecordBatch, type Schema, Table } from "apache-arrow";
+import { type AssetKey, formatAssetKey, validateAssetKey } from "./asset-key.js";
+import {
+  checkAppendSchema,
+  type DatasetCatalog,
+  type DatasetInfo,
+  type DatasetMetadata,
+  type HistoryEntry,
+  type MetadataUpdate,
+  type ReadOptions,
+  type WriteOptions,
+  type WriteResult,
+} from "./dataset-catalog.js";
+
+const REGISTRY_FILE = ".registry.json";
+const TAG_PREFIX = "mlfusion.tag.";
+const PROPERTY_PREFIX = "mlfusion.property.";
+
+/**
+ * Creates the Delta-backed catalog over a data root (created when missing).
+ *
+ * @example
+ * const server = await startFlightServer({ catalog: createDeltaDatasetCatalog("/work/.mlfusion/data"), port: 0 });
+ */
+export function createDeltaDatasetCatalog(dataRoot: string, options: { logger?: Logger } = {}): DatasetCatalog {
+  return new DeltaDatasetCatalog(resolve(dataRoot), options.logger ?? createSilentLogger());
+}
+
+class DeltaDatasetCatalog implements DatasetCatalog {
+  private registryLock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly root: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** The folder of a dataset inside the data root; throws if it would leave the root. */
+  private ownPath(key: AssetKey): string {
+    const path = resolve(this.root, ...validateAssetKey(key));
+    const rel = relative(this.root, path);
+    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
+      throw new InvalidArgumentError(`Asset key ${formatAssetKey(key)} does not name a folder inside the data root.`);
+    }
+    return path;
+  }
+
+  private async registry(): Promise<Record<string, string>> {
+    let text: string;
+    try {
+      text = await readFile(join(this.root, REGISTRY_FILE), "utf8");
+    } catch (error) {
+      if (isErrno(error, "ENOENT")) return {};
+      throw error;
+    }
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null) return {};
+    return Object.fromEntries(
+      Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+    );
+  }
+
+  private async updateRegistry(change: (registry: Record<string, string>) => void): Promise<void> {
+    const run = this.registryLock.then(async () => {
+      const registry = await this.registry();
+      change(registry);
+      await mkdir(this.root, { recursive: true });
+      const temp = join(this.root, `${REGISTRY_FILE}.${randomUUID()}.tmp`);
+      await writeFile(temp, `${JSON.stringify(registry, null, 2)}\n`);
+      await rename(temp, join(this.root, REGISTRY_FILE));
+    });
+    this.registryLock = run.catch(() => undefined);
+    await run;
+  }
+
+  private async location(key: AssetKey): Promise<{ path: string; registered: boolean }> {
+    const registered = (await this.registry())[formatAssetKey(validateAssetKey(key))];
+    if (registered !== undefined) return { path: registered, registered: true };
+    return { path: this.ownPath(key), registered: false };
+  }
+
+  private async store(key: AssetKey): Promise<ObjectStore> {
+    return createLocalObjectStore((await this.location(key)).path);
+  }
+
+  private async open(key: AssetKey, options: { version?: number; timestamp?: string } = {}) {
+    const store = await this.store(key);
+    try {
+      return { store, table: await DeltaTable.open(store, options) };
+    } catch (error) {
+      if (error instanceof FusionError && error.code === "NOT_FOUND") {
+        const what = options.version !== undefined || options.timestamp !== undefined ? " at that version" : "";
+        throw new NotFoundError(
+          `Dataset ${formatAssetKey(key)} does not exist${what}; list datasets with \`fusion datasets ls\`.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async list(prefix: AssetKey, signal?: AbortSignal): Promise<AssetKey[]> {
+    const keys: AssetKey[] = [];
+    await this.walk(this.root, [], keys, signal);
+    for (const name of Object.keys(await this.registry())) keys.push(name.split("/"));
+    const matching = keys.filter((key) => prefix.every((segment, i) => key[i] === segment));
+    const unique = new Map(matching.map((key) => [formatAssetKey(key), key]));
+    return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, key]) => key);
+  }
+
+  private async walk(dir: string, key: string[], out: AssetKey[], signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return;
+      throw error;
+    }
+    if (key.length > 0 && entries.some((e) => e.isDirectory() && e.name === "_delta_log")) {
+      out.push([...key]);
+      return;
+    }
+    if (key.length >= 16) return;
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+      await this.walk(join(dir, entry.name), [...key, entry.name], out, signal);
+    }
+  }
+
+  async info(key: AssetKey, options: { version?: number; timestamp?: string } = {}): Promise<DatasetInfo> {
+    const { table } = await this.open(key, options);
+    const stats = table.fileStats();
+    return {
+      key: [...key],
+      version: table.version,
+      schema: table.schema(),
+      partitionColumns: [...table.partitionColumns],
+      totalRecords: stats.numRecords,
+      totalBytes: stats.sizeBytes,
+      metadata: toDatasetMetadata(key, table.metadata),
+    };
+  }
+
+  async read(key: AssetKey, options: ReadOptions): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
+    const open: { version?: number; timestamp?: string } = {};
+    if (options.version !== undefined) open.version = options.version;
+    if (options.timestamp !== undefined) open.timestamp = options.timestamp;
+    const { table } = await this.open(key, open);
+    const full = table.schema();
+    const columns = options.columns !== undefined && options.columns.length > 0 ? [...options.columns] : undefined;
+    if (columns !== undefined) {
+      const missing = columns.filter((c) => full.fields.every((f) => f.name !== c));
+      if (missing.length > 0) {
+        throw new InvalidArgumentError(
+          `Columns ${missing.join(", ")} do not exist in ${formatAssetKey(key)}; its columns are ${full.fields.map((f) => f.name).join(", ")}.`,
+        );
+      }
+    }
+    const scan: { columns?: string[]; filter?: string; signal?: AbortSignal } = {};
+    if (columns !== undefined) scan.columns = columns;
+    if (options.filter !== undefined && options.filter !== "") scan.filter = options.filter;
+    if (options.signal !== undefined) scan.signal = options.signal;
+    const iterator = table.scan(scan)[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const schema = first.done ? (columns === undefined ? full : full.select(columns)) : first.value.schema;
+    async function* batches(): AsyncGenerator<RecordBatch> {
+      try {
+        if (first.done) return;
+        yield first.value;
+        while (true) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      } finally {
+        await iterator.return?.();
+      }
+    }
+    return { schema, batches: batches() };
+  }
+
+  async write(
+    key: AssetKey,
+    schema: Schema,
+    batches: AsyncIterable<RecordBatch>,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    const store = await this.store(key);
+    if (options.mode === "append") {
+      const existing = await this.existingSchema(key);
+      if (existing !== undefined) checkAppendSchema(existing, schema);
+    }
+    // Peek so that an empty stream still creates the table with the sender's schema.
+    const iterator = batches[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const data = first.done
+      ? new Table(schema)
+      : (async function* () {
+          yield first.value;
+          while (true) {
+            const next = await iterator.next();
+            if (next.done) return;
+            yield next.value;
+          }
+        })();
+    const writeOptions: Parameters<typeof writeDeltaTable>[2] = { mode: options.mode };
+    if (options.partitionBy !== undefined && options.partitionBy.length > 0) {
+      writeOptions.partitionBy = [...options.partitionBy];
+    }
+    if (options.predicate !== undefined) writeOptions.predicate = options.predicate;
+    if (options.signal !== undefined) writeOptions.signal = options.signal;
+    if (!(await this.exists(key))) writeOptions.name = key[key.length - 1] ?? "";
+    const result = await writeDeltaTable(store, data, writeOptions);
+    this.log.info({ dataset: formatAssetKey(key), version: result.version, rows: result.numRows }, "dataset written");
+    return { version: result.version, numFiles: result.numFiles, numRows: result.numRows, bytes: result.bytes };
+  }
+
+  private async exists(key: AssetKey): Promise<boolean> {
+    return (await this.existingSchema(key)) !== undefined;
+  }
+
+  private async existingSchema(key: AssetKey): Promise<Schema | undefined> {
+    try {
+      return (await this.open(key)).table.schema();
+    } catch (error) {
+      if (error instanceof FusionError && error.code === "NOT_FOUND") return undefined;
+      throw error;
+    }
+  }
+
+  async drop(key: AssetKey): Promise<void> {
+    const { path, registered } = await this.location(key);
+    await this.open(key);
+    if (registered) {
+      // A registered table belongs to someone else: forget it, never delete its files.
+      await this.updateRegistry((registry) => {
+        delete registry[formatAssetKey(key)];
+      });
+      return;
+    }
+    await rm(path, { recursive: true, force: true });
+    await this.removeEmptyParents(path);
+    this.log.info({ dataset: formatAssetKey(key) }, "dataset dropped");
+  }
+
+  private async removeEmptyParents(path: string): Promise<void> {
+    let dir = resolve(path, "..");
+    while (dir !== this.root && dir.startsWith(this.root + sep)) {
+      try {
+        await rmdir(dir);
+      } catch (error) {
+        if (isErrno(error, "ENOTEMPTY") || isErrno(error, "EEXIST") || isErrno(error, "ENOENT")) return;
+        throw error;
+      }
+      dir = resolve(dir, "..");
+    }
+  }
+
+  async setMetadata(key: AssetKey, update: MetadataUpdate): Promise<DatasetMetadata> {
+    const store = (await this.open(key)).store;
+    const configuration: Record<string, string> = {};
+    for (const [name, value] of Object.entries(update.tags ?? {})) configuration[TAG_PREFIX + name] = value;
+    for (const [name, value] of Object.entries(update.properties ?? {})) configuration[PROPERTY_PREFIX + name] = value;
+    const change: Parameters<typeof updateTableMetadata>[1] = { configuration };
+    if (update.name !== undefined) change.name = update.name;
+    if (update.description !== undefined) change.description = update.description;
+    await updateTableMetadata(store, change);
+    return (await this.info(key)).metadata;
+  }
+
+  async history(key: AssetKey, limit?: number): Promise<HistoryEntry[]> {
+    const store = (await this.open(key)).store;
+    const entries = await readHistory(store, limit === undefined ? {} : { limit });
+    return entries.map((entry) => {
+      const out: HistoryEntry = {
+        version: entry.version,
+        timestamp: entry.timestamp,
+        operation: entry.operation,
+        parameters: entry.operationParameters,
+      };
+      if (entry.rowsAdded !== undefined) out.rowsAdded = entry.rowsAdded;
+      return out;
+    });
+  }
+
+  async register(key: AssetKey, path: string): Promise<DatasetInfo> {
+    validateAssetKey(key);
+    if (!isAbsolute(path)) throw new InvalidArgumentError(`Register needs an absolute path, got ${path}.`);
+    const target = resolve(path);
+    const info = await stat(target).catch(() => undefined);
+    if (info === undefined || !info.isDirectory()) {
+      throw new NotFoundError(`No folder at ${target}; register the folder of an existing Delta table.`);
+    }
+    if (await this.exists(key)) {
+      throw new AlreadyExistsError(`Dataset ${formatAssetKey(key)} already exists; drop it first or pick another key.`);
+    }
+    try {
+      await DeltaTable.open(createLocalObjectStore(target), {});
+    } catch (error) {
+      if (error instanceof FusionError && error.code === "NOT_FOUND") {
+        throw new InvalidArgumentError(`${target} is not a Delta table (it has no _delta_log); check the path.`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    await this.updateRegistry((registry) => {
+      registry[formatAssetKey(key)] = target;
+    });
+    return this.info(key);
+  }
+
+  async vacuum(key: AssetKey, options: { retentionHours?: number; dryRun?: boolean }): Promise<{ files: string[] }> {
+    const store = (await this.open(key)).store;
+    const result = await vacuum(store, options);
+    return { files: result.deleted };
+  }
+}
+
+function toDatasetMetadata(
+  key: AssetKey,
+  metadata: { id: string; name?: string | null; description?: string | null; configuration: Record<string, string> },
+): DatasetMetadata {
+  const tags: Record<string, string> = {};
+  const properties: Record<string, string> = {};
+  for (const [name, value] of Object.entries(metadata.configuration)) {
+    if (name.startsWith(TAG_PREFIX)) tags[name.slice(TAG_PREFIX.length)] = value;
+    else if (name.startsWith(PROPERTY_PREFIX)) properties[name.slice(PROPERTY_PREFIX.length)] = value;
+  }
+  return {
+    id: metadata.id,
+    name: metadata.name ?? key[key.length - 1] ?? "",
+    description: metadata.description ?? "",
+    tags,
+    properties,
+  };
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return error instanceof Error && "code" in error && error.code === code;
+}
