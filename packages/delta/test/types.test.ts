@@ -91,6 +91,15 @@ for reader, table in (("deltalake", delta), ("pyarrow.parquet", parquet)):
         got = column(table, name)
         if got != expected[name]:
             problems.append(f"{reader} {name}: {got} != {expected[name]}")
+# DuckDB (no delta extension offline) reads the data file itself: same rows and null counts per column.
+import duckdb
+con = duckdb.connect()
+counts = con.execute(
+    "select count(*), " + ", ".join(f'count("{n}")' for n in parquet.column_names) + f" from read_parquet('{files[0]}')"
+).fetchone()
+expected_counts = (parquet.num_rows, *[parquet.num_rows - parquet.column(n).null_count for n in parquet.column_names])
+if tuple(counts) != expected_counts:
+    problems.append(f"duckdb counts {counts} != {expected_counts}")
 print(json.dumps({"problems": problems, "files": len(files), "types": {f.name: str(f.type) for f in delta.schema}}))
 import os
 sys.stdout.flush()
@@ -135,7 +144,7 @@ describe("types", () => {
     await dir.close();
   });
 
-  it("every type with nulls is written as its physical Delta type and read identically by pyarrow and delta-rs", async () => {
+  it("every type with nulls is written as its physical Delta type and read identically by pyarrow, delta-rs and DuckDB", async () => {
     const input = tableFromIPC(await readFile(inputPath));
     const store = createLocalObjectStore(tablePath);
     await writeDeltaTable(store, input, { mode: "error" });
