@@ -1,53 +1,15 @@
-// `fusion start flight` and `fusion datasets ...` from the built command modules, as a user runs them: a real
-// server process on a free port, the datasets commands against it, files in and out.
+// `fusion start flight` and `fusion datasets ...` run through the built `fusion` binary, as a user runs them: a
+// real server process on a free port, the datasets commands against it, files in and out.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { createTempDir, repoRoot, runPython, type TempDir } from "@mlfusion/testing";
+import { createTempDir, fusionBin, runFusion, runPython, type TempDir } from "@mlfusion/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
-const dist = join(repoRoot, "packages", "cli", "dist");
-const commander = join(repoRoot, "node_modules", "commander", "esm.mjs");
-const core = join(repoRoot, "packages", "core", "dist", "index.js");
-
-/** Runs the built CLI modules with only this issue's commands registered (program.ts wiring is the lead's). */
-const LAUNCHER = `
-import { Command } from "${commander}";
-import { createCliContext } from "${dist}/cli-context.js";
-import { registerStartFlightCommands } from "${dist}/commands/start-flight.js";
-import { registerDatasetsCommands } from "${dist}/commands/datasets.js";
-import { toFusionError } from "${core}";
-const ctx = createCliContext({ cwd: process.cwd(), env: process.env, home: process.env.HOME, stdout: process.stdout, stderr: process.stderr });
-const program = new Command("fusion").exitOverride();
-registerStartFlightCommands(program, ctx);
-registerDatasetsCommands(program, ctx);
-try {
-  await program.parseAsync(process.argv.slice(1), { from: "user" });
-} catch (error) {
-  if (error?.code?.startsWith?.("commander.")) process.exit(error.exitCode);
-  process.stderr.write("error: " + toFusionError(error).message + "\\n");
-  process.exit(toFusionError(error).code === "NOT_FOUND" ? 3 : 1);
-}
-`;
-
 function fusion(args: string[], cwd: string, env: Record<string, string>) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", LAUNCHER, "--", ...args], {
-      cwd,
-      env: { ...process.env, ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return runFusion(args, { cwd, env });
 }
 
 let dir: TempDir;
@@ -57,14 +19,14 @@ let server: ReturnType<typeof spawn>;
 let url = "";
 
 beforeAll(async () => {
-  expect(existsSync(join(dist, "commands", "start-flight.js")), "run `npm run build` first").toBe(true);
+  expect(existsSync(fusionBin), "run `npm run build` first").toBe(true);
   dir = await createTempDir("cli-flight-");
   repo = join(dir.path, "project");
   await mkdir(join(repo, ".mlfusion", "data"), { recursive: true });
   execFileSync("git", ["init", "-q"], { cwd: repo });
   writeFileSync(join(repo, ".mlfusion", "config.json"), JSON.stringify({ storage: { dataRoot: "data" } }));
   env = { HOME: join(dir.path, "home"), FF_LOG_LEVEL: "warn" };
-  server = spawn(process.execPath, ["--input-type=module", "-e", LAUNCHER, "--", "start", "flight", "--port", "0"], {
+  server = spawn(process.execPath, [fusionBin, "start", "flight", "--port", "0"], {
     cwd: repo,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -125,6 +87,19 @@ describe("fusion datasets", () => {
         .split("\n")
         .map((l) => JSON.parse(l).id),
     ).toEqual([1, 2, 3]);
+
+    const parquet = join(dir.path, "out.parquet");
+    const filtered = await fusion(
+      ["datasets", "get", "demo/cli/scores", "--output", parquet, "--columns", "id,name", "--filter", "id >= 2"],
+      repo,
+      env,
+    );
+    expect(filtered.stdout.trim()).toBe(`Wrote 4 rows of demo/cli/scores to ${parquet}`);
+    const check = await runPython(
+      "import sys, pyarrow.parquet as pq; t = pq.read_table(sys.argv[1]); print(t.column_names, sorted(t['id'].to_pylist()))",
+      [parquet],
+    );
+    expect(check.stdout.trim()).toBe("['id', 'name'] [2, 2, 3, 3]");
 
     const history = await fusion(["datasets", "history", "demo/cli/scores"], repo, env);
     expect(history.stdout.trim().split("\n")).toHaveLength(3);

@@ -4,7 +4,13 @@ import { readParquetFileBatches } from "@mlfusion/delta";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { readTableFile } from "../files/table-reader.js";
-import { outputFormatFor, writeArrowFile, writeCsvFile, writeJsonLinesFile } from "../files/table-writer.js";
+import {
+  outputFormatFor,
+  writeArrowFile,
+  writeCsvFile,
+  writeJsonLinesFile,
+  writeParquetOutput,
+} from "../files/table-writer.js";
 import { renderTerminalTable } from "../files/terminal-table.js";
 import { type ConfigFlags, parsePort } from "../load-config.js";
 import { withProgress } from "../progress.js";
@@ -175,7 +181,7 @@ export function registerDatasetsCommands(program: Command, ctx: CliContext): voi
 
   datasets
     .command("get")
-    .description("Read a dataset into a file (.arrow, .csv or .jsonl).")
+    .description("Read a dataset into a file (.parquet, .arrow, .csv or .jsonl).")
     .argument("<key>", "dataset key")
     .requiredOption("--output <file>", "output file; the extension picks the format")
     .option("--columns <columns>", "comma-separated columns to read")
@@ -188,9 +194,6 @@ export function registerDatasetsCommands(program: Command, ctx: CliContext): voi
         command: Command,
       ) => {
         const format = outputFormatFor(opts.output);
-        if (format === "parquet") {
-          throw new InvalidArgumentError("Writing Parquet files is not supported yet; use .arrow, .csv or .jsonl.");
-        }
         const columns = parseList(opts.columns);
         const rows = await withClient(command, async (client) => {
           const dataset = client.getDatasetClient(parseKey(keyText));
@@ -201,11 +204,13 @@ export function registerDatasetsCommands(program: Command, ctx: CliContext): voi
           });
           const progress = withProgress(batches, ctx.stderr, "get");
           const written =
-            format === "arrow"
-              ? await writeArrowFile(opts.output, selected, progress.batches)
-              : format === "csv"
-                ? await writeCsvFile(opts.output, selected, progress.batches)
-                : await writeJsonLinesFile(opts.output, progress.batches);
+            format === "parquet"
+              ? await writeParquetOutput(opts.output, progress.batches)
+              : format === "arrow"
+                ? await writeArrowFile(opts.output, selected, progress.batches)
+                : format === "csv"
+                  ? await writeCsvFile(opts.output, selected, progress.batches)
+                  : await writeJsonLinesFile(opts.output, progress.batches);
           progress.done();
           return written;
         });
