@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ["@mlfusion/source"] },
   ssr: { resolve: { conditions: ["@mlfusion/source"] } },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

@@ -3,7 +3,13 @@ import { InvalidArgumentError } from "@mlfusion/core";
 import { createDeltaCatalog, createQueryEngine } from "@mlfusion/query";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
-import { outputFormatFor, writeArrowFile, writeCsvFile, writeJsonLinesFile } from "../files/table-writer.js";
+import {
+  outputFormatFor,
+  writeArrowFile,
+  writeCsvFile,
+  writeJsonLinesFile,
+  writeParquetOutput,
+} from "../files/table-writer.js";
 import { renderTerminalTable } from "../files/terminal-table.js";
 import { withProgress } from "../progress.js";
 import { requireWorkspace } from "../workspace.js";
@@ -26,7 +32,7 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
     .argument("<sql>", 'one SELECT statement; name datasets by key, e.g. "demo"."iris" AT (VERSION => 2)')
     .option(
       "--output <file>",
-      "write all rows to a file instead; the extension picks the format (.arrow, .csv, .jsonl)",
+      "write all rows to a file instead; the extension picks the format (.parquet, .arrow, .csv, .jsonl)",
     )
     .option("--max-rows <n>", "rows shown on the terminal", "20")
     .option("--timeout <ms>", "time limit for this query (default: query.timeoutMs from the configuration)")
@@ -34,9 +40,6 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
       const workspace = requireWorkspace(ctx.cwd, ctx.home);
       const config = await ctx.config();
       const format = opts.output === undefined ? undefined : outputFormatFor(opts.output);
-      if (format === "parquet") {
-        throw new InvalidArgumentError("Writing Parquet files is not supported yet; use .arrow, .csv or .jsonl.");
-      }
       const maxRows = positiveInteger(opts.maxRows, "--max-rows");
       const timeoutMs = opts.timeout === undefined ? undefined : positiveInteger(opts.timeout, "--timeout");
       const dataRoot = resolve(workspace.dir, config.storage.dataRoot);
@@ -54,11 +57,13 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
         let rows: number;
         try {
           rows =
-            format === "arrow"
-              ? await writeArrowFile(opts.output, result.schema, progress.batches)
-              : format === "csv"
-                ? await writeCsvFile(opts.output, result.schema, progress.batches)
-                : await writeJsonLinesFile(opts.output, progress.batches);
+            format === "parquet"
+              ? await writeParquetOutput(opts.output, progress.batches)
+              : format === "arrow"
+                ? await writeArrowFile(opts.output, result.schema, progress.batches)
+                : format === "csv"
+                  ? await writeCsvFile(opts.output, result.schema, progress.batches)
+                  : await writeJsonLinesFile(opts.output, progress.batches);
         } finally {
           progress.done();
         }
