@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 function readmeBlock(tag: string): string {
   const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
-  const match = new RegExp("```sh " + tag + "\\n([\\s\\S]*?)```").exec(readme);
+  const match = new RegExp(`\`\`\`sh ${tag}\\n([\\s\\S]*?)\`\`\``).exec(readme);
   if (match?.[1] === undefined) throw new Error(`README.md has no \`\`\`sh ${tag} block`);
   return match[1];
 }
