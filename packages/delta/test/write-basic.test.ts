@@ -138,6 +138,20 @@ describe("writeDeltaTable", () => {
     expect((await readWithDeltalake(dir.path, "id")).rows.map((r) => r.id)).toEqual([1, 2]);
   });
 
+  it("sizes files by the rows they hold when partitions interleave within batches", async () => {
+    const store = createLocalObjectStore(dir.path);
+    const ids = Array.from({ length: 40_000 }, (_, i) => i);
+    const data = people(ids, { part: ids.map((i) => `p${i % 4}`) });
+    const result = await writeDeltaTable(store, data, {
+      mode: "append",
+      partitionBy: ["part"],
+      targetFileSize: 4 * 1024 * 1024,
+    });
+    // Each partition holds ~10,000 rows (well under 4 MB): one file each, however the rows interleave.
+    expect(result.numFiles).toBe(4);
+    expect((await readWithDeltalake(dir.path, "id")).rows.length).toBe(40_000);
+  });
+
   it("streams an async iterable into several files of bounded size", async () => {
     const store = createLocalObjectStore(dir.path);
     async function* batches(): AsyncGenerator<RecordBatch> {

@@ -141,9 +141,12 @@ export function createParquetFileWriter(
     async write(batch: RecordBatch): Promise<void> {
       if (batch.numRows === 0) return;
       signal?.throwIfAborted();
-      await Promise.race([encoder.write(tableToIPC(new Table([batch]), "stream")), failed]);
+      // The IPC size is the batch's own size; a slice's Data.byteLength would count its parent's whole buffers.
+      const ipc = tableToIPC(new Table([batch]), "stream");
+      const size = ipc.byteLength;
+      await Promise.race([encoder.write(ipc), failed]);
       numRows += batch.numRows;
-      arrowBytes += batch.data.byteLength;
+      arrowBytes += size;
     },
     async finish() {
       await encoder.close();

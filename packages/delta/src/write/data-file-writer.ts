@@ -3,15 +3,18 @@ import { InvalidArgumentError } from "@mlfusion/core";
 import { makeData, RecordBatch, type Schema, Struct } from "apache-arrow";
 import type { AddAction } from "../log/actions.js";
 import { createParquetFileWriter, type ParquetFileWriter } from "../parquet/parquet-writer.js";
+import { takeData } from "../scan/row-filter.js";
 import { type DataType, decimalParams, type StructType } from "../schema/delta-schema.js";
 import { DecimalBounds, statsFromFooter } from "../stats/file-stats.js";
 import type { ObjectStore } from "../storage/object-store.js";
-import { partitionDirectory, partitionRuns, toAddPath } from "./partition-path.js";
+import { type PartitionRun, partitionDirectory, partitionRuns, toAddPath } from "./partition-path.js";
 
 /** Default size at which a data file is closed, measured on the Arrow data fed to it (~40-60 MB of Parquet). */
 export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
 /** Types written without dictionary encoding: they are rarely repetitive (see parquet-writer.ts). */
 const PLAIN_TYPES: ReadonlySet<string> = new Set(["float", "double", "long", "timestamp", "timestamp_ntz"]);
+/** More runs than this in one batch are gathered per partition rather than written as slices. */
+const MAX_SLICES_PER_BATCH = 16;
 /** Files open at once (one per partition being written); the largest is closed when more are needed. */
 const MAX_OPEN_FILES = 16;
 
@@ -125,8 +128,18 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
         await route("", {}, project(batch, fileSchema));
         return;
       }
-      for (const run of partitionRuns(batch, partitionColumns, partitionTypes)) {
-        await route(run.key, run.values, project(batch.slice(run.start, run.end), fileSchema));
+      const runs = partitionRuns(batch, partitionColumns, partitionTypes);
+      if (runs.length <= MAX_SLICES_PER_BATCH) {
+        for (const run of runs) await route(run.key, run.values, project(batch.slice(run.start, run.end), fileSchema));
+        return;
+      }
+      // Interleaved partitions: gather each partition's rows into one batch instead of many tiny slices.
+      for (const group of groupRuns(runs)) {
+        const taken = takeRows(batch, group.indices);
+        if (taken !== undefined) await route(group.key, group.values, project(taken, fileSchema));
+        else
+          for (const run of group.runs)
+            await route(run.key, run.values, project(batch.slice(run.start, run.end), fileSchema));
       }
     },
     async writeToPartition(partitionValues, batch): Promise<void> {
@@ -144,6 +157,40 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
       for (const file of files) await file.writer.abort(reason);
     },
   };
+}
+
+/** The runs of each partition of a batch, in first-seen order, with their row indices. */
+function groupRuns(
+  runs: readonly PartitionRun[],
+): { key: string; values: Record<string, string | null>; runs: PartitionRun[]; indices: Int32Array }[] {
+  const groups = new Map<string, PartitionRun[]>();
+  for (const run of runs) {
+    const list = groups.get(run.key);
+    if (list === undefined) groups.set(run.key, [run]);
+    else list.push(run);
+  }
+  return [...groups.entries()].map(([key, list]) => {
+    const count = list.reduce((n, r) => n + r.end - r.start, 0);
+    const indices = new Int32Array(count);
+    let k = 0;
+    for (const r of list) for (let i = r.start; i < r.end; i++) indices[k++] = i;
+    return { key, values: list[0]?.values ?? {}, runs: list, indices };
+  });
+}
+
+/** The rows `indices` of a batch gathered into new buffers, or undefined for a layout takeData cannot gather. */
+function takeRows(batch: RecordBatch, indices: Int32Array): RecordBatch | undefined {
+  const children = [];
+  for (let c = 0; c < batch.numCols; c++) {
+    const data = batch.getChildAt(c)?.data[0];
+    const taken = data === undefined ? undefined : takeData(data, indices);
+    if (taken === undefined) return undefined;
+    children.push(taken);
+  }
+  return new RecordBatch(
+    batch.schema,
+    makeData({ type: new Struct(batch.schema.fields), length: indices.length, nullCount: 0, children }),
+  );
 }
 
 /** The batch's columns named in `schema`, in its order (partition columns are not stored in data files). */
