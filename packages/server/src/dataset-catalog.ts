@@ -75,6 +75,13 @@ export interface MetadataUpdate {
   properties?: Record<string, string>;
 }
 
+/** A vacuum request: retention (default 168 h), dry run, and `force` to allow a retention below the table's. */
+export interface VacuumRequest {
+  retentionHours?: number;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
 /** The datasets of a workspace. Every method throws NotFoundError for a missing dataset. */
 export interface DatasetCatalog {
   /** Keys of all datasets whose key starts with `prefix` (segment-wise), sorted. */
@@ -93,7 +100,7 @@ export interface DatasetCatalog {
   history(key: AssetKey, limit?: number): Promise<HistoryEntry[]>;
   /** Makes an existing Delta table at `path` available as the dataset `key`. */
   register(key: AssetKey, path: string): Promise<DatasetInfo>;
-  vacuum(key: AssetKey, options: { retentionHours?: number; dryRun?: boolean }): Promise<{ files: string[] }>;
+  vacuum(key: AssetKey, options: VacuumRequest): Promise<{ files: string[] }>;
 }
 
 /**

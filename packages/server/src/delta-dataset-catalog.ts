@@ -33,6 +33,7 @@ import {
   type HistoryEntry,
   type MetadataUpdate,
   type ReadOptions,
+  type VacuumRequest,
   type WriteOptions,
   type WriteResult,
 } from "./dataset-catalog.js";
@@ -335,8 +336,12 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     return this.info(key);
   }
 
-  async vacuum(key: AssetKey, options: { retentionHours?: number; dryRun?: boolean }): Promise<{ files: string[] }> {
+  async vacuum(key: AssetKey, request: VacuumRequest): Promise<{ files: string[] }> {
     const store = (await this.open(key)).store;
+    const options: Parameters<typeof vacuum>[1] = {};
+    if (request.retentionHours !== undefined) options.retentionHours = request.retentionHours;
+    if (request.dryRun !== undefined) options.dryRun = request.dryRun;
+    if (request.force === true) options.enforceRetentionDuration = false;
     const result = await vacuum(store, options);
     return { files: result.deleted };
   }

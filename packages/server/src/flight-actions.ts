@@ -14,7 +14,7 @@ import {
   ResultSchema,
 } from "@mlfusion/proto";
 import { type AssetKey, formatAssetKey, parseAssetKey, validateAssetKey } from "./asset-key.js";
-import type { DatasetCatalog, MetadataUpdate } from "./dataset-catalog.js";
+import type { DatasetCatalog, MetadataUpdate, VacuumRequest } from "./dataset-catalog.js";
 import { sourceToKey } from "./flight-requests.js";
 import type { GrpcCall } from "./grpc-server.js";
 
@@ -41,7 +41,7 @@ export const FLIGHT_ACTIONS: ReadonlyArray<{ type: string; description: string }
   {
     type: "vacuum",
     description:
-      'Delete data files no longer referenced by versions within the retention period. Body: {"key", "retentionHours"? (default 168), "dryRun"?}; result: {files}.',
+      'Delete data files no longer referenced by versions within the retention period. Body: {"key", "retentionHours"? (default 168), "dryRun"?, "force"? (allow a retention below the table\'s)}; result: {files}.',
   },
 ];
 
@@ -163,10 +163,11 @@ export async function handleAction(
     }
     case "vacuum": {
       const json = parseJsonBody(type, body);
-      const options: { retentionHours?: number; dryRun?: boolean } = {};
+      const options: VacuumRequest = {};
       const retentionHours = optionalNumber(json.retentionHours, "retentionHours");
       if (retentionHours !== undefined) options.retentionHours = retentionHours;
       if (json.dryRun !== undefined) options.dryRun = json.dryRun === true;
+      if (json.force !== undefined) options.force = json.force === true;
       await call.send(jsonResult(await catalog.vacuum(keyOf(json), options)));
       return;
     }

@@ -9,6 +9,7 @@ export type {
   HistoryEntry,
   MetadataUpdate,
   ReadOptions,
+  VacuumRequest,
   WriteMode,
   WriteOptions,
   WriteResult,

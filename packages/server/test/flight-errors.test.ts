@@ -1,4 +1,6 @@
 // Bad input gets a clear status and the server keeps serving.
+import { readdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { type FusionServer, startFusionServer } from "@mlfusion/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { flightPython, lastJson } from "./python-flight.js";
@@ -88,6 +90,8 @@ ${STILL_SERVING}`,
   );
   const { errors, serving } = lastJson<{ errors: Record<string, string>; serving: boolean }>(out);
   expect(Object.keys(errors)).toHaveLength(10);
+  // Nothing was created beside the data root (the temporary workspace holds only it).
+  expect(readdirSync(dirname(server.dataRoot))).toEqual(["data"]);
   for (const [key, message] of Object.entries(errors)) {
     expect(message, key).toMatch(/^ArrowInvalid: .*(asset key|ticket)/);
   }

@@ -175,4 +175,70 @@ print(json.dumps({"actions": sorted(actions), "described": all(actions.values())
     ]);
     expect(result.gone).toMatch(/^FlightNotFound|KeyError/);
   });
+
+  test("register serves an existing Delta table written by delta-rs, and vacuum deletes unreferenced files", async () => {
+    const out = await flightPython(
+      server.url,
+      `
+import deltalake
+external = tempfile.mkdtemp()
+deltalake.write_deltalake(external, pa.table({"id": [1, 2, 3], "label": ["a", "b", "c"]}))
+def act(kind, body):
+    return [json.loads(r.body.to_pybytes()) for r in client.do_action(fl.Action(kind, json.dumps(body).encode()))]
+registered = act("register", {"key": "ext/table", "path": external})[0]
+_, back = get(["ext", "table"])
+not_delta = error_of(lambda: act("register", {"key": "ext/bad", "path": tempfile.mkdtemp()}))
+put(["vac", "x"], pa.table({"v": [1, 2]}))
+overwrite = ff.FlightDoPutRequest(storage=ff.CommandWriteIntoDataset(source=source("vac", "x"), save_mode=ff.SAVE_MODE_OVERWRITE))
+w, r = client.do_put(fl.FlightDescriptor.for_command(overwrite.SerializeToString()), pa.schema([("v", pa.int64())]))
+w.write_table(pa.table({"v": [3]})); w.done_writing(); r.read(); w.close()
+refused = error_of(lambda: act("vacuum", {"key": "vac/x", "retentionHours": 0}))
+dry = act("vacuum", {"key": "vac/x", "retentionHours": 0, "dryRun": True, "force": True})[0]["files"]
+done = act("vacuum", {"key": "vac/x", "retentionHours": 0, "force": True})[0]["files"]
+_, after = get(["vac", "x"])
+print(json.dumps({"registered": registered, "rows": back.num_rows, "not_delta": not_delta, "refused": refused,
+                  "dry": len(dry), "done": done == dry, "after": after["v"].to_pylist(),
+                  "external_kept": os.path.isdir(os.path.join(external, "_delta_log"))}))
+`,
+      { protos: true },
+    );
+    const result = lastJson<Record<string, unknown>>(out);
+    expect(result).toMatchObject({
+      registered: { key: "ext/table", version: 0 },
+      rows: 3,
+      dry: 1,
+      done: true,
+      after: [3],
+      external_kept: true,
+    });
+    expect(result.not_delta).toMatch(/^ArrowInvalid: .*not a Delta table/);
+    expect(result.refused).toMatch(/^ArrowInvalid: .*retention/);
+  });
+
+  test("PollFlightInfo answers with the complete FlightInfo; DoExchange is UNIMPLEMENTED", async () => {
+    const out = await flightPython(
+      server.url,
+      `
+import grpc, grpc_tools
+from grpc_tools import protoc
+put(["poll", "x"], pa.table({"v": [1, 2, 3]}))
+# pyarrow has no PollFlightInfo: call it with grpcio and Flight.proto compiled from the repository.
+out_dir = tempfile.mkdtemp()
+include = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
+assert protoc.main(["protoc", f"-I{sys.argv[2]}", f"-I{include}", f"--python_out={out_dir}", "arrow/flight/protocol/Flight.proto"]) == 0
+sys.path.insert(0, out_dir)
+from arrow.flight.protocol import Flight_pb2 as pb
+poll_rpc = grpc.insecure_channel(URL.replace("grpc://", "")).unary_unary(
+    "/arrow.flight.protocol.FlightService/PollFlightInfo",
+    request_serializer=pb.FlightDescriptor.SerializeToString, response_deserializer=pb.PollInfo.FromString)
+poll = poll_rpc(pb.FlightDescriptor(type=pb.FlightDescriptor.PATH, path=["poll", "x"]))
+exchange = error_of(lambda: client.do_exchange(fl.FlightDescriptor.for_path("poll", "x"))[1].read_all())
+print(json.dumps({"records": poll.info.total_records, "progress": poll.progress, "exchange": exchange}))
+`,
+    );
+    const result = lastJson<{ records: number; progress: number; exchange: string }>(out);
+    expect(result.records).toBe(3);
+    expect(result.progress).toBe(1);
+    expect(result.exchange).toMatch(/^ArrowNotImplementedError: .*DoExchange/);
+  });
 });
