@@ -70,6 +70,14 @@ def _partition_slice(context: OutputContext | InputContext) -> PartitionSlice:
     return PartitionSlice(keys=context.asset_partition_keys)
 
 
+def _all_partitions(context: InputContext) -> bool:
+    """Whether the step reads every partition of the upstream asset (then no filter is needed)."""
+    definition = context.asset_partitions_def
+    if definition is None:
+        return True
+    return set(context.asset_partition_keys) >= set(definition.get_partition_keys())
+
+
 def _partition_expr(metadata: Mapping[str, Any], asset: str) -> str | Mapping[str, str]:
     expr = metadata.get("partition_expr")
     if expr is None:
@@ -112,7 +120,7 @@ class DatasetIOManager(IOManager):
         path = list(context.asset_key.path)
         metadata = _definition_metadata(context)
         predicate = None
-        if context.has_asset_partitions and context.upstream_output is not None:
+        if context.has_asset_partitions and context.upstream_output is not None and not _all_partitions(context):
             upstream = _definition_metadata(context.upstream_output)
             expr = _partition_expr(upstream, "/".join(path))
             schema = self._client.get_dataset_client(path).schema()

@@ -95,3 +95,32 @@ def test_a_partitioned_asset_without_partition_expr_fails_saying_what_to_add(
 
     with pytest.raises(ValueError, match="partition_expr"):
         materialize([unlabeled], partition_key="2024-01-01", resources=fusion_resources)
+
+
+def test_multi_partitions_replace_the_slice_of_both_dimensions(
+    fusion_resources, fusion_client: FusionServiceClient, key_prefix: list[str]
+) -> None:
+    from dagster import MultiPartitionKey, MultiPartitionsDefinition
+
+    partitions = MultiPartitionsDefinition({"month": MONTHLY, "region": StaticPartitionsDefinition(["eu", "us"])})
+    runs: list[str] = []
+
+    @asset(
+        key_prefix=key_prefix,
+        partitions_def=partitions,
+        io_manager_key="fusion_io",
+        metadata={"partition_expr": {"month": "day", "region": "region"}},
+    )
+    def regional(context: AssetExecutionContext) -> pd.DataFrame:
+        key = context.partition_key.keys_by_dimension
+        runs.append(str(context.partition_key))
+        days = pd.date_range(key["month"], periods=2, freq="D", tz="UTC")
+        return pd.DataFrame({"day": days, "region": key["region"], "run": len(runs)})
+
+    for month, region in [("2024-01-01", "eu"), ("2024-01-01", "us"), ("2024-02-01", "eu"), ("2024-01-01", "eu")]:
+        key = MultiPartitionKey({"month": month, "region": region})
+        assert materialize([regional], partition_key=key, resources=fusion_resources).success
+
+    stored = fusion_client.get_dataset_client(AssetKey([*key_prefix, "regional"])).load().to_pandas()
+    got = sorted(zip(stored["day"].dt.strftime("%Y-%m"), stored["region"], stored["run"], strict=True))
+    assert got == [("2024-01", "eu", 4)] * 2 + [("2024-01", "us", 2)] * 2 + [("2024-02", "eu", 3)] * 2
