@@ -38,6 +38,13 @@ export interface DeletionVector {
   load(signal?: AbortSignal): Promise<Float64Array>;
 }
 
+/** The physical names inside a nested column (column mapping renames struct fields at every depth). */
+export type PhysicalType =
+  | { kind: "primitive" }
+  | { kind: "struct"; fields: readonly { logical: string; physical: string; type: PhysicalType }[] }
+  | { kind: "list"; element: PhysicalType }
+  | { kind: "map"; key: PhysicalType; value: PhysicalType };
+
 /** A dataset at one version, as the query engine needs it. */
 export interface DatasetSnapshot {
   readonly key: AssetKey;
@@ -47,6 +54,8 @@ export interface DatasetSnapshot {
   readonly partitionColumns: readonly string[];
   /** Logical column name -> physical name in the Parquet files, when the table uses column mapping. */
   readonly physicalNames?: ReadonlyMap<string, string>;
+  /** Physical names inside nested columns, for the columns that have any (column mapping). */
+  readonly nestedPhysicalTypes?: ReadonlyMap<string, PhysicalType>;
   /** The active data files of this version. */
   readonly files: readonly DataFile[];
 }

@@ -2,10 +2,11 @@ import type { Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NotFoundError, UnsupportedFeatureError } from "@mlfusion/core";
+import { NotFoundError } from "@mlfusion/core";
 import {
   type AddAction,
   createLocalObjectStore,
+  type DataType,
   decodeActionPath,
   loadDeletionVector,
   loadSnapshot,
@@ -19,6 +20,7 @@ import {
   type DatasetSnapshot,
   type FileStats,
   formatAssetKey,
+  type PhysicalType,
   type TimeTravel,
 } from "./dataset-catalog.js";
 
@@ -144,7 +146,8 @@ async function openDeltaDataset(
     throw error;
   }
   const mode = snapshot.metadata.configuration["delta.columnMapping.mode"] ?? "none";
-  const physicalNames = mode === "none" ? undefined : columnMapping(snapshot.schema.fields, key);
+  const mapping = mode === "none" ? undefined : columnMapping(snapshot.schema.fields);
+  const physicalNames = mapping?.physicalNames;
   const result: DatasetSnapshot = {
     key,
     version: snapshot.version,
@@ -152,23 +155,46 @@ async function openDeltaDataset(
     partitionColumns: snapshot.partitionColumns,
     files: snapshot.files.map((add) => dataFileOf(tableRoot, add, physicalNames)),
   };
-  return physicalNames === undefined ? result : { ...result, physicalNames };
+  return mapping === undefined ? result : { ...result, ...mapping };
 }
 
-/** Column mapping (PROTOCOL.md "Column Mapping"): top-level physical names; nested mapped fields are refused. */
-function columnMapping(fields: readonly StructField[], key: AssetKey): ReadonlyMap<string, string> {
-  const names = new Map<string, string>();
+/** Column mapping (PROTOCOL.md "Column Mapping"): the physical name of every field, at every depth. */
+function columnMapping(fields: readonly StructField[]): {
+  physicalNames: ReadonlyMap<string, string>;
+  nestedPhysicalTypes: ReadonlyMap<string, PhysicalType>;
+} {
+  const physicalNames = new Map<string, string>();
+  const nestedPhysicalTypes = new Map<string, PhysicalType>();
   for (const field of fields) {
-    const physical = field.metadata["delta.columnMapping.physicalName"];
-    if (typeof field.type !== "string") {
-      throw new UnsupportedFeatureError(
-        "columnMapping",
-        `Dataset ${formatAssetKey(key)} uses column mapping on the nested column ${field.name}, which SQL queries cannot read yet; read it with the dataset API.`,
-      );
-    }
-    names.set(field.name, typeof physical === "string" ? physical : field.name);
+    physicalNames.set(field.name, physicalNameOf(field));
+    const nested = physicalTypeOf(field.type);
+    if (nested.kind !== "primitive") nestedPhysicalTypes.set(field.name, nested);
   }
-  return names;
+  return { physicalNames, nestedPhysicalTypes };
+}
+
+function physicalNameOf(field: StructField): string {
+  const physical = field.metadata["delta.columnMapping.physicalName"];
+  return typeof physical === "string" && physical !== "" ? physical : field.name;
+}
+
+function physicalTypeOf(type: DataType): PhysicalType {
+  if (typeof type === "string") return { kind: "primitive" };
+  switch (type.type) {
+    case "struct":
+      return {
+        kind: "struct",
+        fields: type.fields.map((f) => ({
+          logical: f.name,
+          physical: physicalNameOf(f),
+          type: physicalTypeOf(f.type),
+        })),
+      };
+    case "array":
+      return { kind: "list", element: physicalTypeOf(type.elementType) };
+    case "map":
+      return { kind: "map", key: physicalTypeOf(type.keyType), value: physicalTypeOf(type.valueType) };
+  }
 }
 
 function dataFileOf(

@@ -1,6 +1,6 @@
 import { UnsupportedFeatureError } from "@mlfusion/core";
 import { type DataType, type Field, Type } from "apache-arrow";
-import { type DataFile, type DatasetSnapshot, formatAssetKey } from "./dataset-catalog.js";
+import { type DataFile, type DatasetSnapshot, formatAssetKey, type PhysicalType } from "./dataset-catalog.js";
 import { quoteIdentifier, quoteLiteral } from "./sql/table-rewrite.js";
 
 /**
@@ -59,10 +59,40 @@ function selectList(snapshot: DatasetSnapshot, file: DataFile): string {
       if (partitions.has(f.name)) {
         return `${partitionLiteral(file.partitionValues[f.name] ?? null, f, type)} AS ${quoteIdentifier(f.name)}`;
       }
-      const physical = snapshot.physicalNames?.get(f.name) ?? f.name;
-      return `CAST(${quoteIdentifier(physical)} AS ${type}) AS ${quoteIdentifier(f.name)}`;
+      const physical = quoteIdentifier(snapshot.physicalNames?.get(f.name) ?? f.name);
+      const nested = snapshot.nestedPhysicalTypes?.get(f.name);
+      const value = nested === undefined ? physical : renamedNested(physical, nested, 0);
+      return `CAST(${value} AS ${type}) AS ${quoteIdentifier(f.name)}`;
     })
     .join(", ");
+}
+
+/**
+ * Rebuilds a nested value stored under physical names (column mapping) with its logical names at every depth:
+ * struct_pack per struct (NULL stays NULL), list_transform per list, map entries rebuilt per map.
+ */
+function renamedNested(expr: string, type: PhysicalType, depth: number): string {
+  switch (type.kind) {
+    case "primitive":
+      return expr;
+    case "struct": {
+      const fields = type.fields.map(
+        (f) =>
+          `${quoteIdentifier(f.logical)} := ${renamedNested(`(${expr}).${quoteIdentifier(f.physical)}`, f.type, depth + 1)}`,
+      );
+      return `CASE WHEN ${expr} IS NULL THEN NULL ELSE struct_pack(${fields.join(", ")}) END`;
+    }
+    case "list": {
+      const item = `__fusion_item_${depth}`;
+      return `list_transform(${expr}, lambda ${item}: ${renamedNested(item, type.element, depth + 1)})`;
+    }
+    case "map": {
+      const entry = `__fusion_entry_${depth}`;
+      const key = renamedNested(`${entry}.key`, type.key, depth + 1);
+      const value = renamedNested(`${entry}.value`, type.value, depth + 1);
+      return `map_from_entries(list_transform(map_entries(${expr}), lambda ${entry}: struct_pack(key := ${key}, value := ${value})))`;
+    }
+  }
 }
 
 /** A partition value (PROTOCOL.md "Partition Value Serialization") as a typed SQL literal. */
