@@ -178,3 +178,45 @@ describe("reading tables written by delta-rs", () => {
     expect(t.version).toBe(atV2.version);
   });
 });
+
+describe("row-group skipping inside data files", () => {
+  it("reads only matching row groups and returns exactly the matching rows", async () => {
+    const dir = await createTempDir("read-rowgroups-");
+    try {
+      await runPython(
+        `import sys, datetime, pyarrow as pa
+from deltalake import write_deltalake, WriterProperties
+n = 20_000
+UTC = datetime.timezone.utc
+t = pa.table({
+    "id": pa.array(range(n), pa.int64()),
+    "ts": pa.array([datetime.datetime(2024, 1, 1, tzinfo=UTC) + datetime.timedelta(microseconds=7 * i) for i in range(n)], pa.timestamp("us", tz="UTC")),
+    "s": pa.array([f"k{i // 1000:03d}" for i in range(n)]),
+})
+write_deltalake(sys.argv[1], t, writer_properties=WriterProperties(max_row_group_size=1000))`,
+        [dir.path],
+      );
+      const table = await DeltaTable.open(createLocalObjectStore(dir.path));
+      const count = async (filter: string): Promise<{ rows: number; ids: number[] }> => {
+        let rows = 0;
+        const ids: number[] = [];
+        for await (const batch of table.scan({ filter, columns: ["id"] })) {
+          rows += batch.numRows;
+          const v = batch.getChild("id");
+          if (v !== null) for (let i = 0; i < batch.numRows; i++) ids.push(Number(v.get(i)));
+        }
+        return { rows, ids };
+      };
+      const between = await count("id >= 4990 AND id < 5010");
+      expect(between.ids).toEqual(Array.from({ length: 20 }, (_, i) => 4990 + i));
+      expect((await count("s = 'k007'")).rows).toBe(1000);
+      // 2024-01-01 + 7 us * id: the timestamp bound is exact to the microsecond.
+      const ts = await count("ts > '2024-01-01T00:00:00.139986Z'");
+      expect(ts.ids[0]).toBe(19_999);
+      expect(ts.rows).toBe(1);
+      expect((await count("id < 0")).rows).toBe(0);
+    } finally {
+      await dir.close();
+    }
+  });
+});

@@ -13,6 +13,9 @@ import type { ObjectStore } from "../storage/object-store.js";
 /** The parsed footer of a Parquet file (schema, row groups, column-chunk statistics), as hyparquet returns it. */
 export type ParquetFooter = FileMetaData;
 
+/** How statistics values of logical types are decoded (hyparquet parsers); the default gives Date objects. */
+export type FooterValueParsers = NonNullable<Parameters<typeof parquetMetadataAsync>[1]>["parsers"];
+
 /** Options for {@link readParquetBatches}. */
 export interface ParquetReadOptions {
   /** Top-level column names to read; all columns when omitted. Names absent from the file are ignored. */
@@ -176,6 +179,7 @@ export async function readParquetFooter(
   store: ObjectStore,
   path: string,
   signal?: AbortSignal,
+  parsers?: FooterValueParsers,
 ): Promise<ParquetFooter> {
   const { size } = await store.head(path);
   const buffer = {
@@ -183,7 +187,7 @@ export async function readParquetFooter(
     slice: async (start: number, end?: number): Promise<ArrayBuffer> =>
       toArrayBuffer(await store.getRange(path, start, end ?? size, signal)),
   };
-  return wrapParquetError(path, () => parquetMetadataAsync(buffer));
+  return wrapParquetError(path, () => parquetMetadataAsync(buffer, parsers === undefined ? {} : { parsers }));
 }
 
 /** Parses the footer of a Parquet file held in memory (the whole file, or at least its tail with the footer). */

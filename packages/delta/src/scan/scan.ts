@@ -2,14 +2,14 @@ import { InvalidArgumentError } from "@mlfusion/core";
 import { Data, type Field, RecordBatch, Schema, Struct } from "apache-arrow";
 import { type ColumnMappingMode, columnMappingMode, physicalName } from "../column-mapping/column-mapping.js";
 import { deletedRowCursor, loadDeletionVector } from "../deletion-vectors/deletion-vector.js";
-import { mayMatch } from "../expression/data-skipping.js";
+import { mayMatch, type StatsLookup } from "../expression/data-skipping.js";
 import { evaluateOnBatch } from "../expression/evaluate-batch.js";
 import { type Expression, referencedColumns } from "../expression/expression.js";
 import { parseExpression } from "../expression/parse-expression.js";
 import { type ResolvedExpression, resolveExpression } from "../expression/resolve-expression.js";
 import type { Scalar } from "../expression/scalar.js";
 import type { AddAction } from "../log/actions.js";
-import { openParquetReader } from "../parquet/parquet-reader.js";
+import { openParquetReader, type ParquetReadOptions, readParquetFooter } from "../parquet/parquet-reader.js";
 import { toArrowField } from "../schema/arrow-schema.js";
 import type { StructField, StructType } from "../schema/delta-schema.js";
 import type { Snapshot } from "../snapshot/snapshot.js";
@@ -19,6 +19,7 @@ import { resolveDataFile } from "./data-file-path.js";
 import { fileNumRecords, fileStatsLookup } from "./file-statistics.js";
 import { constantColumn, parsePartitionValue } from "./partition-values.js";
 import { filterBatch } from "./row-filter.js";
+import { EXACT_PARSERS, rowGroupStatsLookup } from "./row-group-skipping.js";
 
 /** Options of a scan. */
 export interface ScanOptions {
@@ -126,6 +127,26 @@ class TableScan implements Scan {
     }
   }
 
+  /** Row groups that may hold matching rows, or undefined to read the whole file. */
+  private async selectRowGroups(
+    file: ScanFile,
+    count: number,
+    signal: AbortSignal | undefined,
+  ): Promise<number[] | undefined> {
+    const predicate = this.predicate;
+    if (predicate === undefined || count < 2) return undefined;
+    const footer = await readParquetFooter(file.store, file.path, signal, EXACT_PARSERS);
+    const fileLookup = fileStatsLookup(file.add, this.snapshot.schema, this.mode, file.partitionValues);
+    const partition: StatsLookup = (path) =>
+      path.length === 1 && file.partitionValues.has(path[0] ?? "") ? fileLookup(path) : undefined;
+    const selected: number[] = [];
+    for (let g = 0; g < count; g++) {
+      if (mayMatch(predicate, rowGroupStatsLookup(footer, g, this.snapshot.schema, this.mode, partition)))
+        selected.push(g);
+    }
+    return selected.length === count ? undefined : selected;
+  }
+
   private partitionValuesOf(add: AddAction): Map<string, Scalar> {
     const values = new Map<string, Scalar>();
     for (const name of this.snapshot.partitionColumns) {
@@ -152,45 +173,60 @@ class TableScan implements Scan {
         this.partitionColumns.has(field.name) ? -1 : findPhysicalField(reader.schema.fields, field, this.mode),
       );
       const columns = [...new Set(sources.filter((i) => i >= 0).map((i) => reader.schema.fields[i]?.name ?? ""))];
-      let rowIndex = 0;
-      const batches =
-        columns.length > 0
-          ? reader.batches(
-              this.options.batchSize === undefined
-                ? { columns, ...(signal === undefined ? {} : { signal }) }
-                : { columns, batchSize: this.options.batchSize, ...(signal === undefined ? {} : { signal }) },
-            )
-          : rowCountBatches(reader.numRows, this.options.batchSize ?? 64 * 1024);
-      for await (const source of batches) {
-        const n = source.numRows;
-        const children = this.readFields.map((field, i) => {
-          const target = this.readArrowFields[i]?.type;
-          if (target === undefined) throw new InvalidArgumentError(`No type for column ${field.name}.`);
-          if (this.partitionColumns.has(field.name)) {
-            return constantColumn(file.partitionValues.get(field.name) ?? null, target, n);
+      // Row groups to read: all, or those whose footer statistics may match the predicate. Each selected group
+      // is read on its own so that row indexes (for deletion vectors) stay exact.
+      const segments: { rowGroups?: number[]; firstRow: number; rows: number }[] = [];
+      const groups = await this.selectRowGroups(file, reader.rowGroupRows.length, signal);
+      if (groups === undefined) {
+        segments.push({ firstRow: 0, rows: reader.numRows });
+      } else {
+        for (const g of groups) {
+          let firstRow = 0;
+          for (let i = 0; i < g; i++) firstRow += reader.rowGroupRows[i] ?? 0;
+          segments.push({ rowGroups: [g], firstRow, rows: reader.rowGroupRows[g] ?? 0 });
+        }
+      }
+      for (const segment of segments) {
+        let rowIndex = segment.firstRow;
+        const readOptions: ParquetReadOptions = { columns };
+        if (segment.rowGroups !== undefined) readOptions.rowGroups = segment.rowGroups;
+        if (this.options.batchSize !== undefined) readOptions.batchSize = this.options.batchSize;
+        if (signal !== undefined) readOptions.signal = signal;
+        const batches =
+          columns.length > 0
+            ? reader.batches(readOptions)
+            : rowCountBatches(segment.rows, this.options.batchSize ?? 64 * 1024);
+        for await (const source of batches) {
+          const n = source.numRows;
+          const children = this.readFields.map((field, i) => {
+            const target = this.readArrowFields[i]?.type;
+            if (target === undefined) throw new InvalidArgumentError(`No type for column ${field.name}.`);
+            if (this.partitionColumns.has(field.name)) {
+              return constantColumn(file.partitionValues.get(field.name) ?? null, target, n);
+            }
+            const fileIndex = sources[i] ?? -1;
+            const name = fileIndex < 0 ? undefined : reader.schema.fields[fileIndex]?.name;
+            const data = name === undefined ? undefined : source.getChild(name)?.data[0];
+            if (data === undefined) return nullData(target, n);
+            return castToLogical(data, target, field.type, this.mode, field.name);
+          });
+          let batch = makeBatch(new Schema(this.readArrowFields), children, n);
+          let mask: Uint8Array | undefined;
+          if (isDeleted !== undefined) {
+            mask = new Uint8Array(n);
+            for (let r = 0; r < n; r++) mask[r] = isDeleted(rowIndex + r) ? 0 : 1;
           }
-          const fileIndex = sources[i] ?? -1;
-          const name = fileIndex < 0 ? undefined : reader.schema.fields[fileIndex]?.name;
-          const data = name === undefined ? undefined : source.getChild(name)?.data[0];
-          if (data === undefined) return nullData(target, n);
-          return castToLogical(data, target, field.type, this.mode, field.name);
-        });
-        let batch = makeBatch(new Schema(this.readArrowFields), children, n);
-        let mask: Uint8Array | undefined;
-        if (isDeleted !== undefined) {
-          mask = new Uint8Array(n);
-          for (let r = 0; r < n; r++) mask[r] = isDeleted(rowIndex + r) ? 0 : 1;
-        }
-        rowIndex += n;
-        if (this.predicate !== undefined) {
-          const selected = evaluateOnBatch(this.predicate, batch);
-          if (mask === undefined) mask = selected;
-          else for (let r = 0; r < n; r++) mask[r] = (mask[r] ?? 0) & (selected[r] ?? 0);
-        }
-        const parts = mask === undefined ? [batch] : filterBatch(batch, mask);
-        for (batch of parts) {
-          if (batch.numRows === 0) continue;
-          yield this.readFields.length === this.outputCount ? batch : project(batch, this.schema, this.outputCount);
+          rowIndex += n;
+          if (this.predicate !== undefined) {
+            const selected = evaluateOnBatch(this.predicate, batch);
+            if (mask === undefined) mask = selected;
+            else for (let r = 0; r < n; r++) mask[r] = (mask[r] ?? 0) & (selected[r] ?? 0);
+          }
+          const parts = mask === undefined ? [batch] : filterBatch(batch, mask);
+          for (batch of parts) {
+            if (batch.numRows === 0) continue;
+            yield this.readFields.length === this.outputCount ? batch : project(batch, this.schema, this.outputCount);
+          }
         }
       }
     } finally {
