@@ -200,10 +200,7 @@ function segmentFromFiles(
   const commits = new Map<number, ObjectMeta>();
   for (const f of files) if (f.kind === "commit") commits.set(f.version, f.meta);
   const checkpoints = completeCheckpoints(files).filter((c) => target === undefined || c.version <= target);
-  if (commits.size === 0 && checkpoints.length === 0) {
-    if (fromHint) return undefined;
-    return undefined;
-  }
+  if (commits.size === 0 && checkpoints.length === 0) return undefined;
   const latestCommit = Math.max(-1, ...commits.keys());
   const latestCheckpoint = checkpoints[0]?.version ?? -1;
   const latest = Math.max(latestCommit, completeCheckpoints(files)[0]?.version ?? -1);
