@@ -58,7 +58,10 @@ describe("checkConflicts", () => {
   });
 
   it("reports files removed concurrently that the transaction read or removes", () => {
-    expect(kind(() => checkConflicts(overwrite, 3, [remove("a.parquet")]))).toBe("ConcurrentDeleteDelete");
+    expect(kind(() => checkConflicts(overwrite, 3, [remove("a.parquet")]))).toBe("ConcurrentDeleteRead");
+    const compaction: Action = { remove: { path: "a.parquet", dataChange: false } };
+    const replaceWhere = { ...overwrite, readPredicate: () => false };
+    expect(kind(() => checkConflicts(replaceWhere, 3, [compaction]))).toBe("ConcurrentDeleteDelete");
     const reader = { ...overwrite, removedFiles: new Set<string>() };
     expect(kind(() => checkConflicts(reader, 3, [remove("a.parquet")]))).toBe("ConcurrentDeleteRead");
   });

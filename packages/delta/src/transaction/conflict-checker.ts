@@ -45,9 +45,10 @@ export function checkConflicts(tx: TransactionFootprint, version: number, winnin
     if ("metaData" in action) throw conflict("MetadataChanged", "changed the table metadata or schema");
     if ("commitInfo" in action) isBlindAppend = action.commitInfo.isBlindAppend === true;
     else if ("add" in action) added.push(action.add);
-    else if ("remove" in action) {
-      if (action.remove.dataChange) removed.push(decodeActionPath(action.remove.path));
-    } else if ("txn" in action && tx.appIds.has(action.txn.appId)) {
+    // Every remove counts, also dataChange=false ones (compaction): removing a compacted file again, or keeping
+    // its replacement, would resurrect or duplicate rows.
+    else if ("remove" in action) removed.push(decodeActionPath(action.remove.path));
+    else if ("txn" in action && tx.appIds.has(action.txn.appId)) {
       throw conflict("ConcurrentTransaction", `committed application transaction ${action.txn.appId}`);
     }
   }
@@ -60,6 +61,9 @@ export function checkConflicts(tx: TransactionFootprint, version: number, winnin
     if (candidates.some((a) => predicate === "all" || predicate(a))) {
       throw conflict("ConcurrentAppend", "added files that this write should have read");
     }
+  }
+  if (tx.readPredicate === "all" && removed.length > 0) {
+    throw conflict("ConcurrentDeleteRead", "removed files of the table this write read whole");
   }
   for (const path of removed) {
     if (tx.removedFiles.has(path)) throw conflict("ConcurrentDeleteDelete", `also removed ${path}`);
