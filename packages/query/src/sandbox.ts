@@ -22,8 +22,6 @@ export async function openSandboxedInstance(dataDirectories: readonly string[]):
   const connection = await instance.connect();
   try {
     const dirs = dataDirectories.map((d) => quoteLiteral(d.endsWith("/") ? d : `${d}/`));
-    // Lets DuckDB's threads run ahead of the JS thread that copies chunks into Arrow (default ~1 MB).
-    await connection.run("SET streaming_buffer_size = '64MB'");
     await connection.run(`SET allowed_directories = [${dirs.join(", ")}]`);
     await connection.run("SET enable_external_access = false");
     await connection.run("SET lock_configuration = true");

@@ -76,10 +76,11 @@ class FixedWidthBuilder implements ColumnBuilder {
     const { length, type } = this;
     const validity = this.validity.take(length);
     // Every fixed-width Arrow type here has one array element per value (Int64 and timestamps: BigInt64Array).
-    const bytes = this.values.slice(0, length * this.width);
+    // Hand the buffer over (no copy) and start a fresh one.
+    const buffer = this.values.buffer;
     this.values = new Uint8Array(this.capacity * this.width);
     this.length = 0;
-    const data = new type.ArrayType(bytes.buffer, 0, length);
+    const data = new type.ArrayType(buffer, 0, length);
     return new Data(type, 0, length, validity.nullCount, {
       [BufferType.DATA]: data,
       [BufferType.VALIDITY]: validity.nullBitmap,
