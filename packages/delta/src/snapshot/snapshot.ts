@@ -92,7 +92,7 @@ export async function loadSnapshot(store: ObjectStore, options: LoadSnapshotOpti
   const checkpointActions =
     segment.checkpoint === undefined ? [] : await readCheckpointActions(store, segment.checkpoint, signal);
 
-  const replay = new LogReplay();
+  const replay = new LogReplay(store.location);
   for (let i = commitActions.length - 1; i >= 0; i--) {
     const actions = commitActions[i];
     if (actions !== undefined) replay.processCommit(actions);
@@ -144,15 +144,40 @@ export async function loadSnapshot(store: ObjectStore, options: LoadSnapshotOpti
   return snapshot;
 }
 
-/** The reconciliation key of a file action: its path plus the deletion vector's unique id (PROTOCOL.md). */
-export function fileActionKey(action: AddAction | RemoveAction): string {
+/**
+ * The reconciliation key of a file action: its canonical path plus the deletion vector's unique id
+ * (PROTOCOL.md "Action Reconciliation"). Paths are compared decoded and with `file:` URIs and absolute paths
+ * inside the table reduced to one form, as Spark does, so `file:/t/a%20b.parquet` and `/t/a b.parquet` (and
+ * `a b.parquet` for a table at /t) are the same file.
+ */
+export function fileActionKey(action: AddAction | RemoveAction, tableRoot?: string): string {
+  const path = canonicalFilePath(action.path, tableRoot);
   const dv = action.deletionVector;
-  if (dv == null) return action.path;
-  return `${action.path}\u0000${dv.storageType}${dv.pathOrInlineDv}${dv.offset === undefined ? "" : `@${dv.offset}`}`;
+  if (dv == null) return path;
+  return `${path}\u0000${dv.storageType}${dv.pathOrInlineDv}${dv.offset === undefined ? "" : `@${dv.offset}`}`;
+}
+
+function canonicalFilePath(path: string, tableRoot: string | undefined): string {
+  let p = path;
+  if (/^file:/i.test(p)) p = p.replace(/^file:(\/\/(?=\/))?/i, "");
+  if (p.includes("%")) {
+    try {
+      p = decodeURIComponent(p);
+    } catch {
+      // Not a valid escape sequence: compare the raw text (reading the file reports the malformed URI).
+    }
+  }
+  if (tableRoot !== undefined && tableRoot !== "") {
+    const root = tableRoot.endsWith("/") ? tableRoot : `${tableRoot}/`;
+    if (p.startsWith(root)) p = p.slice(root.length);
+  }
+  return p;
 }
 
 /** Replays actions newest first: the first action seen for a key wins. */
 class LogReplay {
+  constructor(private readonly tableRoot: string) {}
+
   protocol: ProtocolAction | undefined;
   metadata: MetadataAction | undefined;
   readonly txns = new Map<string, TxnAction>();
@@ -168,13 +193,13 @@ class LogReplay {
       const action = actions[i];
       if (action === undefined) continue;
       if ("add" in action) {
-        const key = fileActionKey(action.add);
+        const key = fileActionKey(action.add, this.tableRoot);
         if (!this.seen.has(key)) {
           this.seen.add(key);
           this.adds.push(action.add);
         }
       } else if ("remove" in action) {
-        const key = fileActionKey(action.remove);
+        const key = fileActionKey(action.remove, this.tableRoot);
         if (!this.seen.has(key)) {
           this.seen.add(key);
           this.tombstones.push(action.remove);
