@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "@mlfusion/core";
+import { uuidDeletionVectorPath } from "./deletion-vectors/deletion-vector.js";
 import { decodeActionPath } from "./log/action-path.js";
 import type { DeletionVectorDescriptor } from "./log/actions.js";
 import { LOG_FOLDER } from "./log/log-segment.js";
@@ -79,23 +80,8 @@ function isHidden(path: string): boolean {
     .some((segment) => segment.startsWith(".") || (segment.startsWith("_") && !segment.includes("=")));
 }
 
-const Z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-
-/**
- * The table-relative file of a deletion vector stored as a UUID-named file (PROTOCOL.md "Deletion Vector
- * Descriptor Schema": storageType "u" is a random prefix plus the Z85-encoded UUID).
- */
+/** The table-relative file of a deletion vector stored as a UUID-named file (storageType "u"). */
 function deletionVectorPath(dv: DeletionVectorDescriptor | null | undefined): string | undefined {
-  if (dv == null || dv.storageType !== "u" || dv.pathOrInlineDv.length < 20) return undefined;
-  const encoded = dv.pathOrInlineDv.slice(-20);
-  const prefix = dv.pathOrInlineDv.slice(0, -20);
-  const bytes: number[] = [];
-  for (let i = 0; i < 20; i += 5) {
-    let value = 0;
-    for (let j = 0; j < 5; j++) value = value * 85 + Z85.indexOf(encoded.charAt(i + j));
-    bytes.push((value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
-  }
-  const hex = bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
-  const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  return `${prefix === "" ? "" : `${prefix}/`}deletion_vector_${uuid}.bin`;
+  if (dv == null || dv.storageType !== "u") return undefined;
+  return uuidDeletionVectorPath(dv.pathOrInlineDv);
 }

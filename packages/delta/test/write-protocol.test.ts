@@ -1,7 +1,7 @@
-import { readdir } from "node:fs/promises";
+import { cp, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError, UnsupportedFeatureError } from "@mlfusion/core";
-import { createTempDir, type TempDir } from "@mlfusion/testing";
+import { createTempDir, deltaConformanceRoot, type TempDir } from "@mlfusion/testing";
 import { type RecordBatch, type Table, tableFromArrays } from "apache-arrow";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { serializeActions } from "../src/log/actions.js";
@@ -9,6 +9,7 @@ import { commitPath } from "../src/log/log-segment.js";
 import { loadSnapshot } from "../src/snapshot/snapshot.js";
 import { createLocalObjectStore } from "../src/storage/local-object-store.js";
 import type { ObjectStore } from "../src/storage/object-store.js";
+import { DeltaTable } from "../src/table.js";
 import { vacuum } from "../src/vacuum.js";
 import { updateTableMetadata } from "../src/write/update-table-metadata.js";
 import { writeDeltaTable } from "../src/write/write-delta-table.js";
@@ -128,6 +129,31 @@ describe("protocol, features, failures and maintenance", () => {
     expect((await parquetFiles(dir.path)).length).toBe(1);
     expect((await readWithDeltalake(dir.path, "id")).rows).toEqual([{ id: 2 }]);
   });
+
+  it.skipIf(deltaConformanceRoot() === undefined)(
+    "writes to a table with deletion vectors: appends, replaceWhere honours deleted rows, vacuum keeps the vector",
+    async () => {
+      const source = join(deltaConformanceRoot() ?? "", "delta-rs", "table-with-dv-small");
+      await cp(source, dir.path, { recursive: true });
+      const store = createLocalObjectStore(dir.path);
+      const values = async (): Promise<number[]> => {
+        const out: number[] = [];
+        for await (const batch of (await DeltaTable.open(store)).scan()) {
+          for (const v of batch.getChild("value") ?? []) out.push(Number(v));
+        }
+        return out.sort((a, b) => a - b);
+      };
+      expect(await values()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]); // 0 and 9 are deleted by the vector
+      await writeDeltaTable(store, tableFromArrays({ value: Int32Array.from([20]) }), { mode: "append" });
+      const dry = await vacuum(store, { retentionHours: 0, enforceRetentionDuration: false, dryRun: true });
+      expect(dry.deleted).toEqual([]);
+      await writeDeltaTable(store, tableFromArrays({ value: Int32Array.from([5]) }), {
+        mode: "overwrite",
+        predicate: "value >= 5 AND value < 10",
+      });
+      expect(await values()).toEqual([1, 2, 3, 4, 5, 20]);
+    },
+  );
 
   it("updateTableMetadata commits descriptions and tags that delta-rs sees", async () => {
     const store = createLocalObjectStore(dir.path);

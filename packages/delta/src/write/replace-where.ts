@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "@mlfusion/core";
 import type { RecordBatch, Schema } from "apache-arrow";
+import { deletedRowCursor, loadDeletionVector } from "../deletion-vectors/deletion-vector.js";
 import { type ColumnStats, mayMatch } from "../expression/data-skipping.js";
 import { evaluateOnBatch } from "../expression/evaluate-batch.js";
 import { expressionToString, referencedColumns } from "../expression/expression.js";
@@ -84,14 +85,23 @@ export function compileReplaceWhere(
           continue;
         }
         const bound = bindPartitionValues(resolved, add, types);
+        // Rows a deletion vector removed are already gone: neither kept nor counted as matches.
+        const isDeleted =
+          add.deletionVector == null
+            ? undefined
+            : deletedRowCursor(await loadDeletionVector(store, add.deletionVector, signal));
         const kept: RecordBatch[] = [];
         let matched = 0;
+        let rowBase = 0;
         for await (const raw of readParquetBatches(store, path, signal === undefined ? {} : { signal })) {
           const batch = castBatchToPhysical(raw, fileSchema);
           const mask = evaluateOnBatch(bound, batch);
-          const keep = keepRows(batch, mask);
-          matched += batch.numRows - keep.reduce((n, b) => n + b.numRows, 0);
-          kept.push(...keep);
+          for (let i = 0; i < mask.length; i++) {
+            if (isDeleted?.(rowBase + i) === true) mask[i] = DELETED;
+            else if (mask[i] === 1) matched += 1;
+          }
+          rowBase += batch.numRows;
+          kept.push(...keepRows(batch, mask));
         }
         if (matched === 0) {
           readFiles.delete(path);
@@ -192,7 +202,10 @@ function bindPartitionValues(
   }
 }
 
-/** The rows of `batch` whose mask is 0, as zero-copy slices of consecutive rows. */
+/** Mask value of a row removed by the file's deletion vector. */
+const DELETED = 2;
+
+/** The rows of `batch` whose mask is 0 (no match, not deleted), as zero-copy slices of consecutive rows. */
 function keepRows(batch: RecordBatch, mask: Uint8Array): RecordBatch[] {
   const out: RecordBatch[] = [];
   let start = -1;
