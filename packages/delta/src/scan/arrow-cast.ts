@@ -184,12 +184,7 @@ function castPrimitive(data: Data, target: ArrowDataType, column: string): Data 
       }
       return compact(out);
     }
-    const Ctor = {
-      8: target.isSigned ? Int8Array : Uint8Array,
-      16: target.isSigned ? Int16Array : Uint16Array,
-      32: target.isSigned ? Int32Array : Uint32Array,
-    }[target.bitWidth as 8 | 16 | 32];
-    const out = new Ctor(n);
+    const out = newSmallIntArray(target.bitWidth, target.isSigned, n);
     for (let i = 0; i < n; i++) {
       const v = toNumber(read(i));
       if (v !== undefined) out[i] = v;
@@ -224,6 +219,22 @@ function castPrimitive(data: Data, target: ArrowDataType, column: string): Data 
     return compact(out);
   }
   return rebuildFromValues(data, target);
+}
+
+/** A typed array for 8/16/32-bit integers of the given signedness. */
+export function newSmallIntArray(
+  bitWidth: number,
+  signed: boolean,
+  length: number,
+): Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array {
+  switch (bitWidth) {
+    case 8:
+      return signed ? new Int8Array(length) : new Uint8Array(length);
+    case 16:
+      return signed ? new Int16Array(length) : new Uint16Array(length);
+    default:
+      return signed ? new Int32Array(length) : new Uint32Array(length);
+  }
 }
 
 /** The slow, general path: read every value and build a new column of the target type. */

@@ -10,7 +10,7 @@ import {
 } from "apache-arrow";
 import { isDecimalValue, type Scalar, scalarFromText } from "../expression/scalar.js";
 import type { DataType as DeltaType } from "../schema/delta-schema.js";
-import { nullData } from "./arrow-cast.js";
+import { newSmallIntArray, nullData } from "./arrow-cast.js";
 
 // Partition values come from the log (`add.partitionValues`, strings keyed by physical name), never from
 // directory names (PROTOCOL.md "Partition Value Serialization"). An empty string is null for every type but
@@ -39,13 +39,10 @@ export function constantColumn(value: Scalar, type: ArrowDataType, length: numbe
       const out = type.isSigned ? new BigInt64Array(length).fill(v) : new BigUint64Array(length).fill(v);
       return new Data(type, 0, length, 0, { [BufferType.DATA]: out });
     }
-    const n = typeof value === "bigint" ? Number(value) : Number(value);
-    const Ctor = {
-      8: type.isSigned ? Int8Array : Uint8Array,
-      16: type.isSigned ? Int16Array : Uint16Array,
-      32: type.isSigned ? Int32Array : Uint32Array,
-    }[type.bitWidth as 8 | 16 | 32];
-    return new Data(type, 0, length, 0, { [BufferType.DATA]: new Ctor(length).fill(n) });
+    const n = Number(value);
+    return new Data(type, 0, length, 0, {
+      [BufferType.DATA]: newSmallIntArray(type.bitWidth, type.isSigned, length).fill(n),
+    });
   }
   if (DataType.isFloat(type) && type.precision !== 0 && typeof value === "number") {
     const out = type.precision === 1 ? new Float32Array(length).fill(value) : new Float64Array(length).fill(value);
