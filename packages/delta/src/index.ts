@@ -38,8 +38,14 @@ export { readCheckpointActions } from "./log/checkpoint-reader.js";
 // Read
 export type { Checkpoint, LastCheckpointHint, LogFile, LogSegment } from "./log/log-segment.js";
 export { buildLogSegment, commitPath, listLogFiles, readLastCheckpoint, versionPrefix } from "./log/log-segment.js";
-export type { ParquetFooter, ParquetReadOptions } from "./parquet/parquet-reader.js";
+export type {
+  FooterValueParsers,
+  ParquetFileReader,
+  ParquetFooter,
+  ParquetReadOptions,
+} from "./parquet/parquet-reader.js";
 export {
+  openParquetReader,
   parseParquetFooter,
   readParquetBatches,
   readParquetFile,
