@@ -9,13 +9,19 @@ import type { TableReference } from "./sql/select-analysis.js";
  * - a single name without slashes, `dataset`, is the dataset whose key is exactly `[dataset]`, else the one dataset
  *   whose last segment is `dataset` (ambiguity is an error that lists the candidates).
  * Quote segments that are not plain identifiers (`"my-area"`); DuckDB keeps their case either way.
+ * `tableNames` (per query) maps extra one-identifier names to keys and is consulted first.
  */
 export async function resolveAssetKey(
   ref: TableReference,
   catalog: DatasetCatalog,
   listing: () => Promise<AssetKey[]>,
+  tableNames: Readonly<Record<string, AssetKey>> = {},
 ): Promise<AssetKey> {
   const parts = [ref.catalog, ref.schema, ref.table].filter((p) => p !== "");
+  if (parts.length === 1) {
+    const named = Object.entries(tableNames).find(([name]) => name.toLowerCase() === ref.table.toLowerCase());
+    if (named !== undefined) return named[1];
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref.table) || /^[./~\\]/.test(ref.table)) {
     // DuckDB would read `FROM 'file.csv'` or a URL as a "replacement scan"; only datasets may be read.
     throw new FusionError(

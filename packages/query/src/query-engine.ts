@@ -34,6 +34,11 @@ export interface QueryOptions {
   parameters?: readonly QueryParameter[];
   /** Overrides `config.timeoutMs` for this query. */
   timeoutMs?: number;
+  /**
+   * Extra table names for this query: a one-identifier table name found here names that dataset, before the usual
+   * rule. For CommandExecuteQuery, whose SQL names each source by the last segment of its key.
+   */
+  tableNames?: Readonly<Record<string, AssetKey>>;
 }
 
 /** How one dataset reference in a query was read: which version, and how many files file skipping kept. */
@@ -80,7 +85,7 @@ export interface QueryEngine {
    */
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /** Validates `sql` and reports its result schema and parameter count without returning rows. */
-  prepare(sql: string, options?: Pick<QueryOptions, "signal">): Promise<PreparedQuery>;
+  prepare(sql: string, options?: Pick<QueryOptions, "signal" | "tableNames" | "timeoutMs">): Promise<PreparedQuery>;
   /** The datasets queries can name. */
   listDatasets(signal?: AbortSignal): Promise<AssetKey[]>;
   /** A dataset's schema at its latest version. */
@@ -123,7 +128,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     const guard = createGuard(connection, opts.timeoutMs ?? config.timeoutMs, opts.signal);
     let handedOff = false;
     try {
-      const planned = await plan(connection, catalog, sql, guard);
+      const planned = await plan(connection, catalog, sql, guard, opts.tableNames ?? {});
       guard.check();
       const prepared = await preparedWithNativeTypes(connection, planned.sql);
       const parameterCount = prepared.statement.parameterCount;
@@ -160,7 +165,9 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
       const probe = await run(sql, opts, true);
       probe.close();
       const { schema, parameterCount, parameterSchema } = probe;
-      return { sql, schema, parameterCount, parameterSchema, execute: (o = {}) => run(sql, o, false) };
+      const tableNames = opts.tableNames;
+      const execute = (o: QueryOptions = {}) => run(sql, tableNames === undefined ? o : { tableNames, ...o }, false);
+      return { sql, schema, parameterCount, parameterSchema, execute };
     },
     listDatasets: (signal) => catalog.listDatasets(signal),
     datasetSchema: async (key, signal) => (await catalog.openDataset(key, undefined, signal)).schema,
@@ -231,6 +238,7 @@ async function plan(
   catalog: DatasetCatalog,
   sql: string,
   guard: QueryGuard,
+  tableNames: Readonly<Record<string, AssetKey>>,
 ): Promise<PlannedQuery> {
   const tree = await parseSelect(connection, sql);
   const analysis = analyzeSelect(tree);
@@ -251,7 +259,7 @@ async function plan(
   };
   const resolved = await Promise.all(
     analysis.tables.map(async (ref) => {
-      const key = await resolveAssetKey(ref, catalog, list);
+      const key = await resolveAssetKey(ref, catalog, list, tableNames);
       return { ref, snapshot: await open(key, timeTravelOf(ref)) };
     }),
   );

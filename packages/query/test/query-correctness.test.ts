@@ -169,6 +169,17 @@ describe("query correctness against DuckDB in Python over the same Parquet data"
     for await (const batch of after) expect(batch.getChild("n")?.get(0)).toBe(600n);
   });
 
+  it("names datasets by per-query table names first (CommandExecuteQuery sources)", async () => {
+    const result = await engine.query(
+      "SELECT count(*) AS n FROM orders JOIN people ON people.id = orders.customer_id",
+      {
+        tableNames: { orders: ["demo", "sales"], people: ["demo", "crm", "customers"] },
+      },
+    );
+    for await (const batch of result) expect(batch.getChild("n")?.get(0)).toBe(600n);
+    expect(result.scans.map((s) => s.key.join("/"))).toEqual(["demo/sales", "demo/crm/customers"]);
+  });
+
   it("binds parameters", async () => {
     const count = async (sql: string, parameters: (string | number)[] = []) => {
       let n: unknown;
