@@ -23,7 +23,7 @@ import {
   vacuum,
   writeDeltaTable,
 } from "@mlfusion/delta";
-import { type RecordBatch, type Schema, Table } from "apache-arrow";
+import { DataType, makeData, RecordBatch, type Schema, Struct, Table, vectorFromArray } from "apache-arrow";
 import { type AssetKey, formatAssetKey, validateAssetKey } from "./asset-key.js";
 import {
   checkAppendSchema,
@@ -217,7 +217,7 @@ class DeltaDatasetCatalog implements DatasetCatalog {
       if (existing !== undefined) checkAppendSchema(existing, schema);
     }
     // Peek so that an empty stream still creates the table with the sender's schema.
-    const iterator = batches[Symbol.asyncIterator]();
+    const iterator = singleChunkDictionaries(batches)[Symbol.asyncIterator]();
     const first = await iterator.next();
     const data = first.done
       ? new Table(schema)
@@ -344,6 +344,38 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     if (request.force === true) options.enforceRetentionDuration = false;
     const result = await vacuum(store, options);
     return { files: result.deleted };
+  }
+}
+
+/**
+ * Dictionary deltas (IPC `isDelta`) leave a column's dictionary as several chunks; @mlfusion/delta's writer reads
+ * only the first chunk of a dictionary, so such dictionaries are joined into one chunk before the write.
+ */
+async function* singleChunkDictionaries(batches: AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch> {
+  for await (const batch of batches) {
+    const columns = batch.data.children;
+    if (!columns.some((column) => (column.dictionary?.data.length ?? 0) > 1)) {
+      yield batch;
+      continue;
+    }
+    const children = columns.map((column) => {
+      const dictionary = column.dictionary;
+      const type = column.type;
+      if (dictionary === undefined || dictionary.data.length <= 1 || !DataType.isDictionary(type)) return column;
+      return makeData({
+        type,
+        offset: column.offset,
+        length: column.length,
+        nullCount: column.nullCount,
+        nullBitmap: column.nullBitmap,
+        data: column.values,
+        dictionary: vectorFromArray(dictionary.toArray(), type.dictionary),
+      });
+    });
+    yield new RecordBatch(
+      batch.schema,
+      makeData({ type: new Struct(batch.schema.fields), length: batch.numRows, nullCount: 0, children }),
+    );
   }
 }
 

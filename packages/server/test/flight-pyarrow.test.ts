@@ -69,6 +69,27 @@ print(json.dumps({"rows": back.num_rows, "equal": back.equals(t)}))
     expect(lastJson(out)).toEqual({ rows: 200_000, equal: true });
   });
 
+  test("honours dictionary deltas and replacements between batches", async () => {
+    const out = await flightPython(
+      server.url,
+      `
+first = pa.DictionaryArray.from_arrays(pa.array([0, 1, 0], pa.int32()), pa.array(["a", "b"]))
+grown = pa.DictionaryArray.from_arrays(pa.array([2, 0, 3], pa.int32()), pa.array(["a", "b", "c", "d"]))
+other = pa.DictionaryArray.from_arrays(pa.array([1, 0], pa.int32()), pa.array(["z", "y"]))
+schema = pa.schema([("k", first.type)])
+batches = [pa.record_batch([a], schema=schema) for a in [first, grown, other]]
+opts = fl.FlightCallOptions(write_options=pa.ipc.IpcWriteOptions(emit_dictionary_deltas=True))
+w, r = client.do_put(fl.FlightDescriptor.for_path("dict", "deltas"), schema, options=opts)
+for b in batches:
+    w.write_batch(b)
+w.done_writing(); r.read(); w.close()
+info, back = get(["dict", "deltas"])
+print(json.dumps(back["k"].to_pylist()))
+`,
+    );
+    expect(lastJson(out)).toEqual(["a", "b", "a", "c", "a", "d", "y", "z"]);
+  });
+
   test("accepts an empty table and serves it back with its schema", async () => {
     const out = await flightPython(
       server.url,
