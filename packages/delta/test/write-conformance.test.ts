@@ -1,7 +1,7 @@
 import { cp, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { FusionError } from "@mlfusion/core";
-import { createTempDir, deltaConformanceRoot, type TempDir } from "@mlfusion/testing";
+import { createTempDir, deltaConformanceRoot, runPython, type TempDir } from "@mlfusion/testing";
 import { makeData, RecordBatch, Struct, vectorFromArray } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toArrowSchema } from "../src/schema/arrow-schema.js";
@@ -15,6 +15,25 @@ import { writeDeltaTable } from "../src/write/write-delta-table.js";
 // refused with a typed error (an unsupported writer feature, a NOT NULL column) and nothing changes.
 
 const root = deltaConformanceRoot();
+
+// delta-rs reads each table before (the corpus copy) and after our append: what it read before, it must read after,
+// with one more row.
+const DELTALAKE_COUNTS = `
+import sys, json, os
+from deltalake import DeltaTable
+out = {}
+for pair in json.loads(sys.argv[1]):
+    counts = []
+    for path in pair:
+        try:
+            counts.append(DeltaTable(path).to_pyarrow_table().num_rows)
+        except Exception as error:
+            counts.append(f"{type(error).__name__}: {str(error)[:200]}")
+    out[pair[1]] = counts
+print(json.dumps(out))
+sys.stdout.flush()
+os._exit(0)
+`;
 
 async function tableFolders(): Promise<string[]> {
   if (root === undefined) return [];
@@ -48,6 +67,7 @@ describe.skipIf(root === undefined)("appending to the conformance corpus", () =>
     timeout: 240_000,
   }, async () => {
     const outcomes: Record<string, string> = {};
+    const appended: [string, string][] = [];
     for (const source of await tableFolders()) {
       const name = source.slice((root ?? "").length + 1);
       const path = join(dir.path, name.replace(/\//g, "__"));
@@ -75,6 +95,7 @@ describe.skipIf(root === undefined)("appending to the conformance corpus", () =>
         expect(result.checkpointError).toBeUndefined();
         expect(await countRows(path)).toBe(before + 1);
         outcomes[name] = "appended";
+        appended.push([source, path]);
       } catch (error) {
         if (!(error instanceof FusionError) || !["UNSUPPORTED_FEATURE", "INVALID_ARGUMENT"].includes(error.code)) {
           throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -88,6 +109,14 @@ describe.skipIf(root === undefined)("appending to the conformance corpus", () =>
         .map(([k, v]) => `${k}: ${v}`)
         .join("\n"),
     );
-    expect(Object.values(outcomes).filter((o) => o === "appended").length).toBeGreaterThan(20);
+    expect(appended.length).toBeGreaterThan(20);
+    const { stdout } = await runPython(DELTALAKE_COUNTS, [JSON.stringify(appended)], 180_000);
+    const counts: Record<string, [number | string, number | string]> = JSON.parse(stdout);
+    const regressions = Object.entries(counts).filter(
+      ([, [before, after]]) => typeof before === "number" && after !== before + 1,
+    );
+    expect(regressions).toEqual([]);
+    const checked = Object.values(counts).filter(([before]) => typeof before === "number").length;
+    console.log(`delta-rs read ${checked} of ${appended.length} appended tables before and after the append`);
   });
 });
