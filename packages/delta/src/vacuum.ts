@@ -13,7 +13,8 @@ const DEFAULT_RETENTION_HOURS = 168;
 
 /** Options of {@link vacuum}. */
 export interface VacuumOptions {
-  /** Files must have been unreferenced for this long before deletion (default 168 hours). */
+  /** Files must have been unreferenced for this long before deletion (default: the table's
+   * `delta.deletedFileRetentionDuration`, else 168 hours). */
   retentionHours?: number;
   /** List what would be deleted without deleting. */
   dryRun?: boolean;
@@ -34,11 +35,12 @@ export async function vacuum(store: ObjectStore, options: VacuumOptions = {}): P
   const { signal } = options;
   const snapshot = await loadSnapshot(store, signal === undefined ? {} : { signal });
   assertWritable(snapshot.protocol, snapshot.metadata, snapshot.schema, store.location);
-  const retentionHours = options.retentionHours ?? DEFAULT_RETENTION_HOURS;
-  if (!(retentionHours >= 0)) throw new InvalidArgumentError("retentionHours must be zero or more.");
   const configuredMs =
     parseInterval(snapshot.metadata.configuration["delta.deletedFileRetentionDuration"]) ??
     DEFAULT_RETENTION_HOURS * 3_600_000;
+  // Without an explicit retention, the table's own delta.deletedFileRetentionDuration applies (as in Spark).
+  const retentionHours = options.retentionHours ?? configuredMs / 3_600_000;
+  if (!(retentionHours >= 0)) throw new InvalidArgumentError("retentionHours must be zero or more.");
   const retentionMs = retentionHours * 3_600_000;
   if ((options.enforceRetentionDuration ?? true) && retentionMs < configuredMs) {
     throw new InvalidArgumentError(

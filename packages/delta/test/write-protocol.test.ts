@@ -128,6 +128,10 @@ describe("protocol, features, failures and maintenance", () => {
     expect(deleted).toEqual([old?.path]);
     expect((await parquetFiles(dir.path)).length).toBe(1);
     expect((await readWithDeltalake(dir.path, "id")).rows).toEqual([{ id: 2 }]);
+    // The table's own retention is the default, and the floor for an explicit one.
+    await updateTableMetadata(store, { configuration: { "delta.deletedFileRetentionDuration": "interval 30 days" } });
+    expect((await vacuum(store)).deleted).toEqual([]);
+    await expect(vacuum(store, { retentionHours: 168 })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
   it.skipIf(deltaConformanceRoot() === undefined)(
