@@ -4,8 +4,9 @@ import type { TableReference } from "./sql/select-analysis.js";
 
 /**
  * The quoting rule: a table name in SQL names a dataset by its asset key.
- * - `"demo"."model_training"."dataset"` (up to three dot-separated identifiers) is the key `demo/model_training/dataset`;
- * - one identifier holding slashes, `"a/b/c/d"`, is a key of any depth;
+ * - `"demo"."model_training"."dataset"` (up to three dot-separated identifiers) is the key
+ *   `demo/model_training/dataset`; inside any identifier `/` also separates segments, so `"demo/model_training"."dataset"`
+ *   (how Flight SQL lists it) and `"a/b/c/d"` (a key of any depth) work too;
  * - a single name without slashes, `dataset`, is the dataset whose key is exactly `[dataset]`, else the one dataset
  *   whose last segment is `dataset` (ambiguity is an error that lists the candidates).
  * Quote segments that are not plain identifiers (`"my-area"`); DuckDB keeps their case either way.
@@ -29,8 +30,7 @@ export async function resolveAssetKey(
       `Queries may read registered datasets only, not files or URLs (${ref.table}); name a dataset by its key.`,
     );
   }
-  if (parts.length === 1 && ref.table.includes("/")) return ref.table.split("/").filter((p) => p !== "");
-  if (parts.length > 1) return parts;
+  if (parts.length > 1 || ref.table.includes("/")) return parts.flatMap((p) => p.split("/")).filter((p) => p !== "");
   const all = await listing();
   const exact = all.find((k) => k.length === 1 && k[0] === ref.table);
   if (exact !== undefined) return exact;
@@ -84,8 +84,8 @@ export function parseTimestampLiteral(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** A key in the SQL quoting rule: `"demo"."model_training"."dataset"`, or `"a/b/c/d"` beyond three segments. */
+/** A key in the SQL quoting rule: `"demo"."model_training"."dataset"`, or `"a/b/c"."d"` beyond three segments. */
 export function quoteKey(key: AssetKey): string {
-  if (key.length > 3) return `"${key.join("/").replace(/"/g, '""')}"`;
-  return key.map((s) => `"${s.replace(/"/g, '""')}"`).join(".");
+  const parts = key.length > 3 ? [key.slice(0, -1).join("/"), key[key.length - 1] ?? ""] : key;
+  return parts.map((s) => `"${s.replace(/"/g, '""')}"`).join(".");
 }

@@ -5,9 +5,11 @@ import { type FlightSqlResult, resultFromColumns, serializeSchema } from "./flig
 
 /**
  * Flight SQL metadata commands (FlightSql.proto: CommandGetCatalogs, CommandGetDbSchemas, CommandGetTables,
- * CommandGetTableTypes) over the engine's datasets. Asset keys map onto the SQL quoting rule:
- * `[a, b, c]` -> catalog a, schema b, table c; `[a, b]` -> schema a, table b; `[a]` -> table a; deeper keys ->
- * one table named `a/b/c/d`. So a client that quotes what it listed (`"a"."b"."c"`) names the dataset.
+ * CommandGetTableTypes) over the engine's datasets. There are no catalogs; a key's last segment is the table and
+ * the segments before it, joined by `/`, the schema: `[demo, model_training, dataset]` -> schema
+ * `demo/model_training`, table `dataset`; `[iris]` -> table `iris` without a schema. A client that quotes what it
+ * listed (`"demo/model_training"."dataset"`) names the dataset, by the SQL rule that `/` separates key segments.
+ * (One level only, because the ADBC driver drops schemas of a null catalog as soon as any catalog exists.)
  */
 
 /** FlightSql.proto CommandGetCatalogs result schema. */
@@ -46,10 +48,8 @@ export interface SqlTableName {
 
 /** The catalog / schema / table names of an asset key (see the module comment). */
 export function sqlTableNameOf(key: AssetKey): SqlTableName {
-  if (key.length === 3) return { catalog: key[0] ?? null, dbSchema: key[1] ?? null, table: key[2] ?? "" };
-  if (key.length === 2) return { catalog: null, dbSchema: key[0] ?? null, table: key[1] ?? "" };
-  if (key.length === 1) return { catalog: null, dbSchema: null, table: key[0] ?? "" };
-  return { catalog: null, dbSchema: null, table: key.join("/") };
+  const table = key[key.length - 1] ?? "";
+  return { catalog: null, dbSchema: key.length > 1 ? key.slice(0, -1).join("/") : null, table };
 }
 
 /** Decoded CommandGetDbSchemas. */

@@ -38,13 +38,17 @@ export const SqlInfo = {
   SQL_NULL_ORDERING: 507,
 } as const;
 
-/** The `value` union of CommandGetSqlInfo's result (FlightSql.proto), type ids 0-5 in this order. */
+/**
+ * The `value` union of CommandGetSqlInfo's result (FlightSql.proto), type ids 0-5 in this order. Field names and
+ * nullability match the reference schema clients compare against (arrow-go flightsql/schema_ref, used by the ADBC
+ * driver): union members are not nullable.
+ */
 const VALUE_FIELDS = [
-  new Field("string_value", new Utf8(), true),
-  new Field("bool_value", new Bool(), true),
-  new Field("bigint_value", new Int64(), true),
-  new Field("int32_bitmask", new Int32(), true),
-  new Field("string_list", new List(new Field("item", new Utf8(), true)), true),
+  new Field("string_value", new Utf8(), false),
+  new Field("bool_value", new Bool(), false),
+  new Field("bigint_value", new Int64(), false),
+  new Field("int32_bitmask", new Int32(), false),
+  new Field("string_list", new List(new Field("item", new Utf8(), true)), false),
   new Field(
     "int32_to_int32_list_map",
     new Map_<Int32, List<Int32>>(
@@ -57,7 +61,7 @@ const VALUE_FIELDS = [
         false,
       ),
     ),
-    true,
+    false,
   ),
 ];
 
