@@ -7,7 +7,8 @@ fds = ffc.get_dataset_client(name="new_dataset", areas=["demo"])
 fds.write_into(df, SaveMode.SAVE_MODE_OVERWRITE)
 """
 
-from flight_fusion.asset_key import AssetKey
+from typing import Any
+
 from flight_fusion.client_options import ClientOptions
 from flight_fusion.context_client import ContextClient
 from flight_fusion.dataset_client import DatasetClient
@@ -23,6 +24,15 @@ from flight_fusion.save_mode import SaveMode
 from flight_fusion.service_client import FusionServiceClient
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AssetKey":  # Dagster's class when installed, imported only when asked for (it is slow to import)
+        from flight_fusion import asset_key
+
+        return asset_key.AssetKey
+    raise AttributeError(f"module 'flight_fusion' has no attribute {name!r}")
+
 
 __all__ = [
     "FusionServiceClient",

@@ -47,11 +47,18 @@ class _LocalAssetKey:
 
 if TYPE_CHECKING:
     AssetKey = _LocalAssetKey
-else:
-    try:
-        from dagster import AssetKey
-    except ImportError:
-        AssetKey = _LocalAssetKey
+
+
+def __getattr__(name: str) -> Any:
+    # Resolved on first use: importing Dagster takes seconds, and most client code never needs the class.
+    if name == "AssetKey":
+        try:
+            from dagster import AssetKey as resolved
+        except ImportError:
+            resolved = _LocalAssetKey
+        globals()["AssetKey"] = resolved
+        return resolved
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def asset_key_path(key: Any) -> list[str]:

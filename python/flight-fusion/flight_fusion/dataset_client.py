@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.flight as flight
 
-from flight_fusion.asset_key import AssetKey
+from flight_fusion import asset_key as asset_keys
 from flight_fusion.dataset_info import DatasetInfo, DatasetMetadata, HistoryEntry, WriteResult
 from flight_fusion.errors import FusionServerError
 from flight_fusion.flight_requests import (
@@ -29,6 +29,7 @@ from flight_fusion.save_mode import SaveMode
 from flight_fusion.table_conversion import to_arrow_table
 
 if TYPE_CHECKING:
+    from flight_fusion.asset_key import AssetKey
     from flight_fusion.service_client import FusionServiceClient
 
 __all__ = ["DatasetClient"]
@@ -52,7 +53,7 @@ class DatasetClient:
 
     @property
     def asset_key(self) -> AssetKey:
-        return AssetKey(self.path)
+        return asset_keys.AssetKey(self.path)
 
     @property
     def name(self) -> str:

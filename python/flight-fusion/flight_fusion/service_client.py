@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow.flight as flight
 
-from flight_fusion.asset_key import AssetKey, asset_key_path
+from flight_fusion import asset_key as asset_keys
+from flight_fusion.asset_key import asset_key_path
 from flight_fusion.client_options import ClientOptions
 from flight_fusion.errors import translate_errors
 from flight_fusion.flight_requests import descriptor_path
 
 if TYPE_CHECKING:
+    from flight_fusion.asset_key import AssetKey
     from flight_fusion.context_client import ContextClient
     from flight_fusion.dataset_client import DatasetClient
 
@@ -98,7 +100,7 @@ class FusionServiceClient:
             for info in self._iter_flights(criteria):
                 path = descriptor_path(info.descriptor)
                 if path:
-                    keys.append(AssetKey(path))
+                    keys.append(asset_keys.AssetKey(path))
         return sorted(keys, key=lambda key: list(key.path))
 
     def _iter_flights(self, criteria: bytes) -> Iterator[flight.FlightInfo]:
