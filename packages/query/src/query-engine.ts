@@ -128,7 +128,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     const guard = createGuard(connection, opts.timeoutMs ?? config.timeoutMs, opts.signal);
     let handedOff = false;
     try {
-      const planned = await plan(connection, catalog, sql, guard, opts.tableNames ?? {});
+      const planned = await plan(connection, catalog, sql, guard, opts.tableNames ?? {}, opts.signal);
       guard.check();
       const prepared = await preparedWithNativeTypes(connection, planned.sql);
       const parameterCount = prepared.statement.parameterCount;
@@ -239,12 +239,13 @@ async function plan(
   sql: string,
   guard: QueryGuard,
   tableNames: Readonly<Record<string, AssetKey>>,
+  signal: AbortSignal | undefined,
 ): Promise<PlannedQuery> {
   const tree = await parseSelect(connection, sql);
   const analysis = analyzeSelect(tree);
   let listing: Promise<AssetKey[]> | undefined;
   const list = () => {
-    listing ??= catalog.listDatasets();
+    listing ??= catalog.listDatasets(signal);
     return listing;
   };
   const snapshots = new Map<string, Promise<DatasetSnapshot>>();
@@ -252,7 +253,7 @@ async function plan(
     const id = JSON.stringify([key, at ?? null]);
     let found = snapshots.get(id);
     if (found === undefined) {
-      found = catalog.openDataset(key, at);
+      found = catalog.openDataset(key, at, signal);
       snapshots.set(id, found);
     }
     return found;
@@ -270,7 +271,7 @@ async function plan(
   for (const [i, { ref, snapshot }] of resolved.entries()) {
     const filters = filtersByRef.get(i) ?? [];
     const files = skipFiles(snapshot, filters);
-    const deletedRows = await loadDeletedRows(connection, files, `__fusion_deleted_${i}`, guard);
+    const deletedRows = await loadDeletedRows(connection, files, `__fusion_deleted_${i}`, guard, signal);
     // Inlined as a subquery rather than a view: binding a view reads every file footer once more.
     replacements.push({ ref, relation: `(${scanViewSql(snapshot, files, deletedRows)})` });
     scans.push({
@@ -293,11 +294,12 @@ async function loadDeletedRows(
   files: readonly DataFile[],
   prefix: string,
   guard: QueryGuard,
+  signal: AbortSignal | undefined,
 ): Promise<Map<DataFile, string>> {
   const tables = new Map<DataFile, string>();
   for (const [n, file] of files.entries()) {
     if (file.deletionVector === undefined) continue;
-    const rows = await file.deletionVector.load();
+    const rows = await file.deletionVector.load(signal);
     guard.check();
     const table = `${prefix}_${n}`;
     await connection.run(`CREATE TEMP TABLE ${table} (row_index BIGINT)`);
