@@ -21,8 +21,16 @@ import type { ReadOptions, WriteMode, WriteOptions } from "./dataset-catalog.js"
 
 /** A read a ticket asks for. */
 export interface ReadRequest {
+  kind: "read";
   key: AssetKey;
   options: Omit<ReadOptions, "signal">;
+}
+
+/** A SQL query a ticket asks for (CommandExecuteQuery): each source is named in the SQL by its last segment. */
+export interface QueryRequest {
+  kind: "query";
+  sql: string;
+  tableNames: Record<string, AssetKey>;
 }
 
 /** A write a DoPut descriptor asks for. */
@@ -84,7 +92,7 @@ export function ticketForKey(key: AssetKey): Uint8Array {
 }
 
 /** What a DoGet ticket asks for. */
-export function parseTicket(ticket: Uint8Array): ReadRequest {
+export function parseTicket(ticket: Uint8Array): ReadRequest | QueryRequest {
   if (ticket.byteLength === 0) throw new InvalidArgumentError("The ticket is empty; use a ticket from GetFlightInfo.");
   let request: ReturnType<typeof fromBinary<typeof FlightDoGetRequestSchema>> | undefined;
   try {
@@ -94,11 +102,15 @@ export function parseTicket(ticket: Uint8Array): ReadRequest {
   }
   const command = request?.command;
   if (command === undefined || command.case === undefined) {
-    return { key: ticketTextKey(ticket), options: {} };
+    return { kind: "read", key: ticketTextKey(ticket), options: {} };
   }
   switch (command.case) {
     case "read":
-      return { key: sourceToKey(command.value.source), options: columnsOption(command.value.columnNames) };
+      return {
+        kind: "read",
+        key: sourceToKey(command.value.source),
+        options: columnsOption(command.value.columnNames),
+      };
     case "delta": {
       const key = sourceToKey(command.value.source);
       const operation = command.value.operation;
@@ -110,12 +122,30 @@ export function parseTicket(ticket: Uint8Array): ReadRequest {
       if (read.timestamp !== "") options.timestamp = read.timestamp;
       else if (read.version !== undefined) options.version = Number(read.version);
       if (read.predicate !== "") options.filter = read.predicate;
-      return { key, options };
+      return { kind: "read", key, options };
+    }
+    case "query": {
+      const context = command.value.context;
+      const sources =
+        context.case === "source"
+          ? [context.value]
+          : context.case === "collection"
+            ? context.value.sources
+            : context.case === "frame"
+              ? unsupportedFrame()
+              : [];
+      const tableNames: Record<string, AssetKey> = {};
+      for (const source of sources) {
+        const key = sourceToKey(source);
+        tableNames[key[key.length - 1] ?? ""] = key;
+      }
+      if (command.value.query.trim() === "") throw new InvalidArgumentError("The CommandExecuteQuery has no SQL.");
+      return { kind: "query", sql: command.value.query, tableNames };
     }
     default:
       throw new UnsupportedFeatureError(
         command.case,
-        `Ticket command "${command.case}" is not supported; query datasets with the query service instead.`,
+        `Ticket command "${command.case}" is not supported; read datasets or query them with SQL (CommandExecuteQuery).`,
       );
   }
 }
@@ -130,6 +160,10 @@ function ticketTextKey(ticket: Uint8Array): AssetKey {
       { cause: error },
     );
   }
+}
+
+function unsupportedFrame(): never {
+  throw new UnsupportedFeatureError("signal-frame", "Queries over a SignalFrame are not supported; use sources.");
 }
 
 function columnsOption(columns: readonly string[]): ReadRequest["options"] {

@@ -1,7 +1,7 @@
 /** startFlightServer: the Flight service, the health service and auth on one gRPC server. */
 import { createSilentLogger, type Logger } from "@mlfusion/core";
 import type { DatasetCatalog } from "./dataset-catalog.js";
-import { createFlightHandlers } from "./flight-service.js";
+import { createFlightHandlers, type FlightQueryEngine } from "./flight-service.js";
 import { startGrpcServer } from "./grpc-server.js";
 import { createHealthHandlers } from "./health-service.js";
 
@@ -19,6 +19,8 @@ export interface FlightServerOptions {
   maxReceiveMessageBytes?: number;
   /** Time in-flight calls get to finish on close() before they are cancelled (default 10 s). */
   shutdownGraceMs?: number;
+  /** Runs CommandExecuteQuery tickets (SQL over datasets); without it they answer UNIMPLEMENTED. */
+  queryEngine?: FlightQueryEngine;
   logger?: Logger;
 }
 
@@ -48,7 +50,7 @@ export async function startFlightServer(options: FlightServerOptions): Promise<F
   });
   let serving = true;
   const handlers = new Map([
-    ...createFlightHandlers(options.catalog, options.token),
+    ...createFlightHandlers(options.catalog, options.token, options.queryEngine),
     ...createHealthHandlers(() => serving, stopped),
   ]);
   const server = await startGrpcServer({

@@ -27,12 +27,19 @@ import {
   SchemaResultSchema,
   TicketSchema,
 } from "@mlfusion/proto";
-import type { RecordBatch } from "apache-arrow";
+import type { RecordBatch, Schema } from "apache-arrow";
 import { type AssetKey, parseAssetKey } from "./asset-key.js";
 import { checkBearerToken, handleHandshake } from "./auth.js";
 import type { DatasetCatalog, DatasetInfo } from "./dataset-catalog.js";
 import { handleAction, listActions } from "./flight-actions.js";
-import { descriptorToKey, keyToSource, parsePutDescriptor, parseTicket, ticketForKey } from "./flight-requests.js";
+import {
+  descriptorToKey,
+  keyToSource,
+  parsePutDescriptor,
+  parseTicket,
+  type QueryRequest,
+  ticketForKey,
+} from "./flight-requests.js";
 import { type GrpcCall, type GrpcHandler, readUnaryRequest } from "./grpc-server.js";
 
 const SERVICE = "/arrow.flight.protocol.FlightService/";
@@ -79,7 +86,11 @@ function flightInfo(info: DatasetInfo, asCommand: boolean): Uint8Array {
 }
 
 /** Handlers for every FlightService method, keyed by gRPC path. */
-export function createFlightHandlers(catalog: DatasetCatalog, token: string | undefined): Map<string, GrpcHandler> {
+export function createFlightHandlers(
+  catalog: DatasetCatalog,
+  token: string | undefined,
+  queryEngine?: FlightQueryEngine,
+): Map<string, GrpcHandler> {
   const authed =
     (handler: GrpcHandler): GrpcHandler =>
     async (call) => {
@@ -146,8 +157,12 @@ export function createFlightHandlers(catalog: DatasetCatalog, token: string | un
       authed(async (call) => {
         const request = await readUnaryRequest(call);
         const ticket = decodeMessage("Ticket", () => fromBinary(TicketSchema, request));
-        const read = parseTicket(ticket.ticket);
-        const { schema, batches } = await catalog.read(read.key, { ...read.options, signal: call.signal });
+        const wanted = parseTicket(ticket.ticket);
+        if (wanted.kind === "query") {
+          await runQuery(queryEngine, wanted, call);
+          return;
+        }
+        const { schema, batches } = await catalog.read(wanted.key, { ...wanted.options, signal: call.signal });
         for await (const frame of encodeRecordBatches(schema, batches)) await call.send(frame);
       }),
     ],
@@ -175,6 +190,32 @@ export function createFlightHandlers(catalog: DatasetCatalog, token: string | un
     ],
   ];
   return new Map(handlers.map(([name, handler]) => [SERVICE + name, handler]));
+}
+
+/**
+ * The SQL engine the service hands CommandExecuteQuery tickets to (@mlfusion/query's QueryEngine fits). Results
+ * stream as RecordBatches and are closed when the call ends, whatever the outcome.
+ */
+export interface FlightQueryEngine {
+  query(
+    sql: string,
+    options: { signal?: AbortSignal; tableNames?: Readonly<Record<string, AssetKey>> },
+  ): Promise<AsyncIterable<RecordBatch> & { readonly schema: Schema; close(): void }>;
+}
+
+async function runQuery(engine: FlightQueryEngine | undefined, request: QueryRequest, call: GrpcCall): Promise<void> {
+  if (engine === undefined) {
+    throw new FusionError(
+      "UNSUPPORTED_FEATURE",
+      "This server runs without a SQL engine; start it with `fusion start flight` to run queries.",
+    );
+  }
+  const result = await engine.query(request.sql, { signal: call.signal, tableNames: request.tableNames });
+  try {
+    for await (const frame of encodeRecordBatches(result.schema, result)) await call.send(frame);
+  } finally {
+    result.close();
+  }
 }
 
 async function doPut(catalog: DatasetCatalog, call: GrpcCall): Promise<void> {

@@ -131,3 +131,32 @@ print(json.dumps({"rows": rows, "dirs": dirs, "status": res.status, "gone": erro
     exists: false,
   });
 });
+
+test("CommandExecuteQuery runs SQL over a source or a collection, naming each by its last key segment", async () => {
+  const out = await flightPython(
+    server.url,
+    `${HELPERS}
+write_storage(["q", "users"], pa.table({"id": [1, 2, 3], "a": ["x", "y", "z"]}), ff.SAVE_MODE_OVERWRITE)
+write_storage(["q", "scores"], pa.table({"id": [2, 3, 4], "b": [20.0, 30.0, 40.0]}), ff.SAVE_MODE_OVERWRITE)
+def query(sql, *keys):
+    q = ff.CommandExecuteQuery(query=sql)
+    if len(keys) == 1:
+        q.source.CopyFrom(source(*keys[0]))
+    else:
+        q.collection.CopyFrom(ff.SourceCollection(sources=[source(*k) for k in keys]))
+    return client.do_get(fl.Ticket(ff.FlightDoGetRequest(query=q).SerializeToString())).read_all()
+one = query("SELECT count(*) AS n FROM users WHERE id >= 2", ["q", "users"])
+joined = query("SELECT id, a, b FROM users JOIN scores USING (id) ORDER BY id", ["q", "users"], ["q", "scores"])
+bad = error_of(lambda: query("SELECT nope FROM users", ["q", "users"]))
+print(json.dumps({"one": one["n"].to_pylist(), "joined": joined.to_pylist(), "bad": bad}))
+`,
+    { protos: true },
+  );
+  const result = lastJson<{ one: number[]; joined: unknown[]; bad: string }>(out);
+  expect(result.one).toEqual([2]);
+  expect(result.joined).toEqual([
+    { id: 2, a: "y", b: 20 },
+    { id: 3, a: "z", b: 30 },
+  ]);
+  expect(result.bad).toMatch(/^ArrowInvalid: .*nope/);
+});

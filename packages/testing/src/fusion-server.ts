@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Logger } from "@mlfusion/core";
+import { createDeltaCatalog, createQueryEngine } from "@mlfusion/query";
 import { createDeltaDatasetCatalog, startFlightServer } from "@mlfusion/server";
 import { createTempDir } from "./temp-dir.js";
 
@@ -16,7 +17,8 @@ export interface FusionServer {
 }
 
 /**
- * Starts the Flight server on a free port over a fresh temporary workspace; ready when it resolves.
+ * Starts the Flight server (with the SQL engine) on a free port over a fresh temporary workspace; ready when it
+ * resolves.
  *
  * @example
  * const server = await startFusionServer();
@@ -28,10 +30,16 @@ export async function startFusionServer(
 ): Promise<FusionServer> {
   const workspace = await createTempDir("mlfusion-server-");
   const dataRoot = join(workspace.path, "data");
+  const queryEngine = createQueryEngine({
+    catalog: createDeltaCatalog({ dataRoot }),
+    config: { timeoutMs: 60_000 },
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
   try {
     const catalogOptions = options.logger === undefined ? {} : { logger: options.logger };
     const server = await startFlightServer({
       catalog: createDeltaDatasetCatalog(dataRoot, catalogOptions),
+      queryEngine,
       host: "127.0.0.1",
       port: 0,
       ...(options.token === undefined ? {} : { token: options.token }),
@@ -48,12 +56,14 @@ export async function startFusionServer(
       async close() {
         try {
           await server.close();
+          await queryEngine.close();
         } finally {
           await workspace.close();
         }
       },
     };
   } catch (error) {
+    await queryEngine.close();
     await workspace.close();
     throw error;
   }

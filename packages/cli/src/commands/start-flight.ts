@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { createLogger, InvalidArgumentError } from "@mlfusion/core";
+import { createDeltaCatalog, createQueryEngine } from "@mlfusion/query";
 import { createDeltaDatasetCatalog, startFlightServer } from "@mlfusion/server";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
@@ -34,8 +35,14 @@ export function registerStartFlightCommands(program: Command, ctx: CliContext): 
       }
       const dataRoot = resolve(workspace.dir, config.storage.dataRoot);
       const logger = createLogger(config.log, ctx.stderr.isTTY === true);
+      const queryEngine = createQueryEngine({
+        catalog: createDeltaCatalog({ dataRoot }),
+        config: config.query,
+        logger,
+      });
       const server = await startFlightServer({
         catalog: createDeltaDatasetCatalog(dataRoot, { logger }),
+        queryEngine,
         host: config.server.host,
         port: config.server.port,
         ...(config.server.token === undefined ? {} : { token: config.server.token }),
@@ -53,5 +60,6 @@ export function registerStartFlightCommands(program: Command, ctx: CliContext): 
         process.on("SIGTERM", stop);
       });
       await server.close();
+      await queryEngine.close();
     });
 }
