@@ -120,6 +120,28 @@ describe("reading tables written by delta-rs", () => {
     }
   });
 
+  it("decodes on worker threads with the same rows, and stops cleanly when the consumer stops early", async () => {
+    const t = await DeltaTable.open(createLocalObjectStore(table.path));
+    const serial = new Map<string, number>();
+    for await (const batch of t.scan({ batchSize: 7 })) addRows(serial, batch);
+    const parallel = new Map<string, number>();
+    for await (const batch of t.scan({ parallel: true, batchSize: 7 })) addRows(parallel, batch);
+    expect(multisetDifference(parallel, serial)).toEqual([]);
+    for (let i = 0; i < 3; i++) {
+      let batches = 0;
+      for await (const _ of t.scan({ parallel: true, batchSize: 3 })) {
+        batches += 1;
+        if (batches === 2) break;
+      }
+      expect(batches).toBe(2);
+    }
+    const filtered = new Map<string, number>();
+    for await (const batch of t.scan({ parallel: true, filter: "ps = 'b' AND id > 600" })) addRows(filtered, batch);
+    const expected = new Map<string, number>();
+    for await (const batch of t.scan({ filter: "ps = 'b' AND id > 600" })) addRows(expected, batch);
+    expect(multisetDifference(filtered, expected)).toEqual([]);
+  });
+
   it("reports schema, partitioning, row counts and the checkpoint it used", async () => {
     const t = await DeltaTable.open(createLocalObjectStore(table.path));
     expect(t.partitionColumns).toEqual(["ps", "pi", "pd"]);

@@ -58,6 +58,8 @@ export interface ParquetFileReader {
   readonly numRows: number;
   /** Rows per row group. */
   readonly rowGroupRows: readonly number[];
+  /** Rows per batch that make about 2 MB of Arrow data for this file. */
+  readonly defaultBatchSize: number;
   batches(options?: ParquetReadOptions): AsyncGenerator<RecordBatch>;
   close(): void;
 }
@@ -101,6 +103,7 @@ export async function openParquetReader(
     schema,
     numRows,
     rowGroupRows,
+    defaultBatchSize,
     async *batches(options: ParquetReadOptions = {}) {
       const batchSignal = options.signal ?? signal;
       const readerOptions: { columns?: string[]; rowGroups?: number[]; batchSize: number } = {

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
 import { InvalidArgumentError } from "@mlfusion/core";
 import { Data, type Field, RecordBatch, Schema, Struct } from "apache-arrow";
 import { type ColumnMappingMode, columnMappingMode, physicalName } from "../column-mapping/column-mapping.js";
@@ -9,7 +11,13 @@ import { parseExpression } from "../expression/parse-expression.js";
 import { type ResolvedExpression, resolveExpression } from "../expression/resolve-expression.js";
 import type { Scalar } from "../expression/scalar.js";
 import type { AddAction } from "../log/actions.js";
-import { openParquetReader, type ParquetReadOptions, readParquetFooter } from "../parquet/parquet-reader.js";
+import {
+  openParquetReader,
+  type ParquetFileReader,
+  type ParquetReadOptions,
+  readParquetFooter,
+} from "../parquet/parquet-reader.js";
+import { type ParquetDecodeTask, sharedParquetWorkerPool } from "../parquet/parquet-worker-pool.js";
 import { toArrowField } from "../schema/arrow-schema.js";
 import type { StructField, StructType } from "../schema/delta-schema.js";
 import type { Snapshot } from "../snapshot/snapshot.js";
@@ -29,6 +37,11 @@ export interface ScanOptions {
   filter?: string | Expression;
   /** Rows per batch read from each data file (default: about 2 MB per batch). */
   batchSize?: number;
+  /**
+   * Decode data files on worker threads, several files (or row groups) ahead of the consumer; local tables only.
+   * Default false: it pays off only with idle cores, and each worker holds its own wasm heap.
+   */
+  parallel?: boolean;
   signal?: AbortSignal;
 }
 
@@ -121,9 +134,140 @@ class TableScan implements Scan {
   }
 
   async *execute(): AsyncGenerator<RecordBatch> {
+    // Worker decoding needs files a worker can open by path: tables in a local folder.
+    const local = isAbsolute(this.store.location) && existsSync(this.store.location);
+    const pool = this.options.parallel !== true || !local ? undefined : sharedParquetWorkerPool();
+    // Work items (a file, or one selected row group of it) in table order; with a worker pool, up to
+    // `lookahead` of them decode ahead on worker threads while the current one is consumed here.
+    const lookahead = pool === undefined ? 0 : pool.size + 1;
+    const window: WorkItem[] = [];
+    const items = this.workItems();
+    try {
+      for (;;) {
+        while (window.length <= lookahead) {
+          const next = await items.next();
+          if (next.done === true) break;
+          const item = next.value;
+          if (pool !== undefined && item.context.columns.length > 0) {
+            item.task = pool.decode(join(item.file.store.location, item.file.path), this.readOptions(item, false));
+          }
+          window.push(item);
+          if (lookahead === 0) break;
+        }
+        const item = window.shift();
+        if (item === undefined) break;
+        this.options.signal?.throwIfAborted();
+        yield* this.transform(item, item.task ?? this.serialBatches(item));
+      }
+    } finally {
+      for (const item of window) item.task?.cancel();
+      await items.return(undefined);
+    }
+  }
+
+  /** The files to read, opened for their footers, split into row-group segments when statistics allow. */
+  private async *workItems(): AsyncGenerator<WorkItem, undefined> {
+    const { signal } = this.options;
     for (const file of this.files()) {
-      this.options.signal?.throwIfAborted();
-      yield* this.readFile(file);
+      signal?.throwIfAborted();
+      const deleted =
+        file.add.deletionVector == null
+          ? undefined
+          : await loadDeletionVector(this.store, file.add.deletionVector, signal);
+      const reader = await openParquetReader(file.store, file.path, signal);
+      let context: FileContext;
+      const segments: Segment[] = [];
+      try {
+        // Which file column holds each table column (data columns only; partition columns come from the log).
+        const sources = this.readFields.map((field) =>
+          this.partitionColumns.has(field.name) ? -1 : findPhysicalField(reader.schema.fields, field, this.mode),
+        );
+        const names = reader.schema.fields.map((f) => f.name);
+        const columns = [...new Set(sources.filter((i) => i >= 0).map((i) => names[i] ?? ""))];
+        context = {
+          file,
+          reader,
+          sources,
+          names,
+          columns,
+          isDeleted: deleted === undefined || deleted.length === 0 ? undefined : deletedRowCursor(deleted),
+        };
+        // Row groups to read: all, or those whose footer statistics may match the predicate. Each selected
+        // group is read on its own so that row indexes (for deletion vectors) stay exact.
+        const groups = await this.selectRowGroups(file, reader.rowGroupRows.length, signal);
+        if (groups === undefined) {
+          segments.push({ firstRow: 0, rows: reader.numRows });
+        } else {
+          for (const g of groups) {
+            let firstRow = 0;
+            for (let i = 0; i < g; i++) firstRow += reader.rowGroupRows[i] ?? 0;
+            segments.push({ rowGroups: [g], firstRow, rows: reader.rowGroupRows[g] ?? 0 });
+          }
+        }
+      } catch (error) {
+        reader.close();
+        throw error;
+      }
+      try {
+        for (const segment of segments) yield { file, context, segment };
+      } finally {
+        reader.close();
+      }
+    }
+    return undefined;
+  }
+
+  private readOptions(item: WorkItem, withSignal: boolean): ParquetReadOptions & { columns: string[] } {
+    const options: ParquetReadOptions & { columns: string[] } = { columns: item.context.columns };
+    if (item.segment.rowGroups !== undefined) options.rowGroups = item.segment.rowGroups;
+    options.batchSize = this.options.batchSize ?? item.context.reader.defaultBatchSize;
+    if (withSignal && this.options.signal !== undefined) options.signal = this.options.signal;
+    return options;
+  }
+
+  private serialBatches(item: WorkItem): AsyncIterable<RecordBatch> {
+    if (item.context.columns.length === 0) {
+      return rowCountBatches(item.segment.rows, this.options.batchSize ?? 64 * 1024);
+    }
+    return item.context.reader.batches(this.readOptions(item, true));
+  }
+
+  /** Turns file batches into table batches: logical columns, partition values, deletion vectors, the filter. */
+  private async *transform(item: WorkItem, batches: AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch> {
+    const { file, context, segment } = item;
+    let rowIndex = segment.firstRow;
+    for await (const source of batches) {
+      const n = source.numRows;
+      const children = this.readFields.map((field, i) => {
+        const target = this.readArrowFields[i]?.type;
+        if (target === undefined) throw new InvalidArgumentError(`No type for column ${field.name}.`);
+        if (this.partitionColumns.has(field.name)) {
+          return constantColumn(file.partitionValues.get(field.name) ?? null, target, n);
+        }
+        const fileIndex = context.sources[i] ?? -1;
+        const name = fileIndex < 0 ? undefined : context.names[fileIndex];
+        const data = name === undefined ? undefined : source.getChild(name)?.data[0];
+        if (data === undefined) return nullData(target, n);
+        return castToLogical(data, target, field.type, this.mode, field.name);
+      });
+      let batch = makeBatch(new Schema(this.readArrowFields), children, n);
+      let mask: Uint8Array | undefined;
+      const isDeleted = context.isDeleted;
+      if (isDeleted !== undefined) {
+        mask = new Uint8Array(n);
+        for (let r = 0; r < n; r++) mask[r] = isDeleted(rowIndex + r) ? 0 : 1;
+      }
+      rowIndex += n;
+      if (this.predicate !== undefined) {
+        const selected = evaluateOnBatch(this.predicate, batch);
+        if (mask === undefined) mask = selected;
+        else for (let r = 0; r < n; r++) mask[r] = (mask[r] ?? 0) & (selected[r] ?? 0);
+      }
+      const parts = mask === undefined ? [batch] : filterBatch(batch, mask);
+      for (batch of parts) {
+        if (batch.numRows === 0) continue;
+        yield this.readFields.length === this.outputCount ? batch : project(batch, this.schema, this.outputCount);
+      }
     }
   }
 
@@ -158,81 +302,33 @@ class TableScan implements Scan {
     }
     return values;
   }
+}
 
-  private async *readFile(file: ScanFile): AsyncGenerator<RecordBatch> {
-    const { signal } = this.options;
-    const deleted =
-      file.add.deletionVector == null
-        ? undefined
-        : await loadDeletionVector(this.store, file.add.deletionVector, signal);
-    const isDeleted = deleted === undefined || deleted.length === 0 ? undefined : deletedRowCursor(deleted);
-    const reader = await openParquetReader(file.store, file.path, signal);
-    try {
-      // Which file column holds each table column (data columns only; partition columns come from the log).
-      const sources = this.readFields.map((field) =>
-        this.partitionColumns.has(field.name) ? -1 : findPhysicalField(reader.schema.fields, field, this.mode),
-      );
-      const columns = [...new Set(sources.filter((i) => i >= 0).map((i) => reader.schema.fields[i]?.name ?? ""))];
-      // Row groups to read: all, or those whose footer statistics may match the predicate. Each selected group
-      // is read on its own so that row indexes (for deletion vectors) stay exact.
-      const segments: { rowGroups?: number[]; firstRow: number; rows: number }[] = [];
-      const groups = await this.selectRowGroups(file, reader.rowGroupRows.length, signal);
-      if (groups === undefined) {
-        segments.push({ firstRow: 0, rows: reader.numRows });
-      } else {
-        for (const g of groups) {
-          let firstRow = 0;
-          for (let i = 0; i < g; i++) firstRow += reader.rowGroupRows[i] ?? 0;
-          segments.push({ rowGroups: [g], firstRow, rows: reader.rowGroupRows[g] ?? 0 });
-        }
-      }
-      for (const segment of segments) {
-        let rowIndex = segment.firstRow;
-        const readOptions: ParquetReadOptions = { columns };
-        if (segment.rowGroups !== undefined) readOptions.rowGroups = segment.rowGroups;
-        if (this.options.batchSize !== undefined) readOptions.batchSize = this.options.batchSize;
-        if (signal !== undefined) readOptions.signal = signal;
-        const batches =
-          columns.length > 0
-            ? reader.batches(readOptions)
-            : rowCountBatches(segment.rows, this.options.batchSize ?? 64 * 1024);
-        for await (const source of batches) {
-          const n = source.numRows;
-          const children = this.readFields.map((field, i) => {
-            const target = this.readArrowFields[i]?.type;
-            if (target === undefined) throw new InvalidArgumentError(`No type for column ${field.name}.`);
-            if (this.partitionColumns.has(field.name)) {
-              return constantColumn(file.partitionValues.get(field.name) ?? null, target, n);
-            }
-            const fileIndex = sources[i] ?? -1;
-            const name = fileIndex < 0 ? undefined : reader.schema.fields[fileIndex]?.name;
-            const data = name === undefined ? undefined : source.getChild(name)?.data[0];
-            if (data === undefined) return nullData(target, n);
-            return castToLogical(data, target, field.type, this.mode, field.name);
-          });
-          let batch = makeBatch(new Schema(this.readArrowFields), children, n);
-          let mask: Uint8Array | undefined;
-          if (isDeleted !== undefined) {
-            mask = new Uint8Array(n);
-            for (let r = 0; r < n; r++) mask[r] = isDeleted(rowIndex + r) ? 0 : 1;
-          }
-          rowIndex += n;
-          if (this.predicate !== undefined) {
-            const selected = evaluateOnBatch(this.predicate, batch);
-            if (mask === undefined) mask = selected;
-            else for (let r = 0; r < n; r++) mask[r] = (mask[r] ?? 0) & (selected[r] ?? 0);
-          }
-          const parts = mask === undefined ? [batch] : filterBatch(batch, mask);
-          for (batch of parts) {
-            if (batch.numRows === 0) continue;
-            yield this.readFields.length === this.outputCount ? batch : project(batch, this.schema, this.outputCount);
-          }
-        }
-      }
-    } finally {
-      reader.close();
-    }
-  }
+/** What a scan knows about an open data file. */
+interface FileContext {
+  file: ScanFile;
+  reader: ParquetFileReader;
+  /** Per read field: index of its column in the file schema, or -1 (partition column or absent). */
+  sources: number[];
+  /** Top-level column names of the file. */
+  names: string[];
+  /** File columns to decode. */
+  columns: string[];
+  isDeleted: ((rowIndex: number) => boolean) | undefined;
+}
+
+/** Rows of a file to read: the whole file, or one row group. */
+interface Segment {
+  rowGroups?: number[];
+  firstRow: number;
+  rows: number;
+}
+
+interface WorkItem {
+  file: ScanFile;
+  context: FileContext;
+  segment: Segment;
+  task?: ParquetDecodeTask;
 }
 
 function makeBatch(schema: Schema, children: Data[], length: number): RecordBatch {
