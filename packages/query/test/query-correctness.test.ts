@@ -56,6 +56,10 @@ const CASES: { name: string; sql: string }[] = [
     sql: "SELECT region, list(id ORDER BY id) FILTER (WHERE id % 50 = 0) AS ids, {'region': region, 'n': count(*), 'notes': list(note ORDER BY id)[1:3]} AS summary, map([region], [sum(qty)]) AS m, list_reverse(list(qty ORDER BY id))[2:4] AS rev, CASE WHEN region = 'north' THEN NULL ELSE [[1, 2], NULL, []] END AS nested FROM {sales} GROUP BY region ORDER BY region",
   },
   {
+    name: "strings of every length around the 12-byte inline limit, empty and null",
+    sql: "SELECT id, repeat(note, id % 5) AS r, left(note, id % 14) AS l, '' AS e, encode(note) AS b FROM {sales} WHERE id < 60 ORDER BY id",
+  },
+  {
     name: "empty result after file skipping",
     sql: "SELECT id, amount FROM {sales} WHERE id > 100000 ORDER BY id",
   },
