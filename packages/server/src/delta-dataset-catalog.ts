@@ -3,8 +3,7 @@
  * existing tables registered at other paths (kept in `<dataRoot>/.registry.json`). Asset keys are validated
  * before any path is built, and every path is checked to stay inside the data root.
  */
-import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { readdir, rm, rmdir, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import {
   AlreadyExistsError,
@@ -23,7 +22,7 @@ import {
   vacuum,
   writeDeltaTable,
 } from "@mlfusion/delta";
-import { DataType, makeData, RecordBatch, type Schema, Struct, Table, vectorFromArray } from "apache-arrow";
+import { type RecordBatch, type Schema, Table } from "apache-arrow";
 import { type AssetKey, formatAssetKey, validateAssetKey } from "./asset-key.js";
 import {
   checkAppendSchema,
@@ -37,8 +36,9 @@ import {
   type WriteOptions,
   type WriteResult,
 } from "./dataset-catalog.js";
+import { singleChunkDictionaries } from "./dictionary-chunks.js";
+import { ExternalTableRegistry } from "./external-table-registry.js";
 
-const REGISTRY_FILE = ".registry.json";
 const TAG_PREFIX = "mlfusion.tag.";
 const PROPERTY_PREFIX = "mlfusion.property.";
 
@@ -53,12 +53,14 @@ export function createDeltaDatasetCatalog(dataRoot: string, options: { logger?: 
 }
 
 class DeltaDatasetCatalog implements DatasetCatalog {
-  private registryLock: Promise<unknown> = Promise.resolve();
+  private readonly registry: ExternalTableRegistry;
 
   constructor(
     private readonly root: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.registry = new ExternalTableRegistry(root);
+  }
 
   /** The folder of a dataset inside the data root; throws if it would leave the root. */
   private ownPath(key: AssetKey): string {
@@ -70,36 +72,8 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     return path;
   }
 
-  private async registry(): Promise<Record<string, string>> {
-    let text: string;
-    try {
-      text = await readFile(join(this.root, REGISTRY_FILE), "utf8");
-    } catch (error) {
-      if (isErrno(error, "ENOENT")) return {};
-      throw error;
-    }
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== "object" || parsed === null) return {};
-    return Object.fromEntries(
-      Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
-    );
-  }
-
-  private async updateRegistry(change: (registry: Record<string, string>) => void): Promise<void> {
-    const run = this.registryLock.then(async () => {
-      const registry = await this.registry();
-      change(registry);
-      await mkdir(this.root, { recursive: true });
-      const temp = join(this.root, `${REGISTRY_FILE}.${randomUUID()}.tmp`);
-      await writeFile(temp, `${JSON.stringify(registry, null, 2)}\n`);
-      await rename(temp, join(this.root, REGISTRY_FILE));
-    });
-    this.registryLock = run.catch(() => undefined);
-    await run;
-  }
-
   private async location(key: AssetKey): Promise<{ path: string; registered: boolean }> {
-    const registered = (await this.registry())[formatAssetKey(validateAssetKey(key))];
+    const registered = (await this.registry.read())[formatAssetKey(validateAssetKey(key))];
     if (registered !== undefined) return { path: registered, registered: true };
     return { path: this.ownPath(key), registered: false };
   }
@@ -127,7 +101,7 @@ class DeltaDatasetCatalog implements DatasetCatalog {
   async list(prefix: AssetKey, signal?: AbortSignal): Promise<AssetKey[]> {
     const keys: AssetKey[] = [];
     await this.walk(this.root, [], keys, signal);
-    for (const name of Object.keys(await this.registry())) keys.push(name.split("/"));
+    for (const name of Object.keys(await this.registry.read())) keys.push(name.split("/"));
     const matching = keys.filter((key) => prefix.every((segment, i) => key[i] === segment));
     const unique = new Map(matching.map((key) => [formatAssetKey(key), key]));
     return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, key]) => key);
@@ -259,7 +233,7 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     await this.open(key);
     if (registered) {
       // A registered table belongs to someone else: forget it, never delete its files.
-      await this.updateRegistry((registry) => {
+      await this.registry.update((registry) => {
         delete registry[formatAssetKey(key)];
       });
       return;
@@ -330,7 +304,7 @@ class DeltaDatasetCatalog implements DatasetCatalog {
       }
       throw error;
     }
-    await this.updateRegistry((registry) => {
+    await this.registry.update((registry) => {
       registry[formatAssetKey(key)] = target;
     });
     return this.info(key);
@@ -344,38 +318,6 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     if (request.force === true) options.enforceRetentionDuration = false;
     const result = await vacuum(store, options);
     return { files: result.deleted };
-  }
-}
-
-/**
- * Dictionary deltas (IPC `isDelta`) leave a column's dictionary as several chunks; @mlfusion/delta's writer reads
- * only the first chunk of a dictionary, so such dictionaries are joined into one chunk before the write.
- */
-async function* singleChunkDictionaries(batches: AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch> {
-  for await (const batch of batches) {
-    const columns = batch.data.children;
-    if (!columns.some((column) => (column.dictionary?.data.length ?? 0) > 1)) {
-      yield batch;
-      continue;
-    }
-    const children = columns.map((column) => {
-      const dictionary = column.dictionary;
-      const type = column.type;
-      if (dictionary === undefined || dictionary.data.length <= 1 || !DataType.isDictionary(type)) return column;
-      return makeData({
-        type,
-        offset: column.offset,
-        length: column.length,
-        nullCount: column.nullCount,
-        nullBitmap: column.nullBitmap,
-        data: column.values,
-        dictionary: vectorFromArray(dictionary.toArray(), type.dictionary),
-      });
-    });
-    yield new RecordBatch(
-      batch.schema,
-      makeData({ type: new Struct(batch.schema.fields), length: batch.numRows, nullCount: 0, children }),
-    );
   }
 }
 
