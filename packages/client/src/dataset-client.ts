@@ -6,6 +6,7 @@ import {
   AreaSourceMetadataSchema,
   type AreaSourceReference,
   AreaSourceReferenceSchema,
+  CommandExecuteQuerySchema,
   decodeRecordBatches,
   decodeSchema,
   encodeGrpcFrame,
@@ -21,6 +22,7 @@ import {
   ResultDoPutUpdateSchema,
   ResultSchema,
   SchemaResultSchema,
+  SourceCollectionSchema,
   TicketSchema,
 } from "@mlfusion/proto";
 import { RecordBatch, type Schema, Table, tableFromJSON } from "apache-arrow";
@@ -97,6 +99,11 @@ export class DatasetClient {
     /** The asset key: areas followed by the name. */
     readonly assetKey: readonly string[],
   ) {}
+
+  /** The AreaSourceReference (areas + name) naming this dataset in the original protocol. */
+  get areaSource(): AreaSourceReference {
+    return this.source;
+  }
 
   private get source(): AreaSourceReference {
     return create(AreaSourceReferenceSchema, {
@@ -193,6 +200,17 @@ export class DatasetClient {
     return decodeRecordBatches(frames());
   }
 
+  /**
+   * Runs SQL over this dataset, which the query names by its last key segment (the original protocol's
+   * CommandExecuteQuery); the server needs its query engine (`fusion start flight` has it).
+   *
+   * @example
+   * const counts = await ds.query("SELECT label, count(*) AS n FROM dataset GROUP BY label");
+   */
+  async query(sql: string, options: { signal?: AbortSignal } = {}): Promise<Table> {
+    return runQuery(this.transport, sql, [this.source], options.signal);
+  }
+
   /** The dataset's Arrow schema. */
   async schema(): Promise<Schema> {
     const response = await this.transport.unary(`${SERVICE}GetSchema`, this.commandDescriptor());
@@ -255,6 +273,31 @@ export class DatasetClient {
     }
     return results;
   }
+}
+
+/** Runs a CommandExecuteQuery over `sources` (one: `source`; several: a SourceCollection) into a Table. */
+export async function runQuery(
+  transport: GrpcTransport,
+  sql: string,
+  sources: readonly AreaSourceReference[],
+  signal?: AbortSignal,
+): Promise<Table> {
+  const context =
+    sources.length === 1 && sources[0] !== undefined
+      ? { case: "source" as const, value: sources[0] }
+      : { case: "collection" as const, value: create(SourceCollectionSchema, { sources: [...sources] }) };
+  const request = create(FlightDoGetRequestSchema, {
+    command: { case: "query", value: create(CommandExecuteQuerySchema, { query: sql, context }) },
+  });
+  const ticket = create(TicketSchema, { ticket: toBinary(FlightDoGetRequestSchema, request) });
+  const messages = transport.call(`${SERVICE}DoGet`, [[encodeGrpcFrame(toBinary(TicketSchema, ticket))]], signal);
+  async function* frames() {
+    for await (const message of messages) yield parseFlightData(message);
+  }
+  const { schema, batches } = await decodeRecordBatches(frames());
+  const all: RecordBatch[] = [];
+  for await (const batch of batches) all.push(batch);
+  return all.length === 0 ? new Table(schema) : new Table(all);
 }
 
 function parseHistoryEntry(value: unknown): DatasetHistoryEntry {

@@ -2,7 +2,8 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { InvalidArgumentError } from "@mlfusion/core";
 import { CriteriaSchema, encodeGrpcFrame, FlightInfoSchema } from "@mlfusion/proto";
-import { DatasetClient } from "./dataset-client.js";
+import type { Table } from "apache-arrow";
+import { DatasetClient, runQuery } from "./dataset-client.js";
 import { GrpcTransport, type GrpcTransportOptions } from "./grpc-transport.js";
 
 /** Where the server is and how to talk to it. */
@@ -55,6 +56,21 @@ export class FusionServiceClient {
       keys.push([...(info.flightDescriptor?.path ?? [])]);
     }
     return keys;
+  }
+
+  /**
+   * Runs SQL over several datasets at once, each named in the query by its key's last segment.
+   *
+   * @example
+   * const joined = await client.query("SELECT * FROM a JOIN b USING (id)", [["demo", "a"], ["demo", "b"]]);
+   */
+  query(
+    sql: string,
+    datasets: ReadonlyArray<readonly string[]>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Table> {
+    const sources = datasets.map((key) => this.getDatasetClient(key).areaSource);
+    return runQuery(this.transport, sql, sources, options.signal);
   }
 
   /** Closes the connection. */

@@ -97,6 +97,29 @@ describe("FusionServiceClient", () => {
   });
 });
 
+describe("SQL", () => {
+  test("queries one dataset by its name and several datasets together", async () => {
+    const users = client.getDatasetClient(["sql", "users"]);
+    const scores = client.getDatasetClient(["sql", "scores"]);
+    await users.writeInto(tableFromArrays({ id: Int32Array.from([1, 2, 3]) }), SaveMode.Overwrite);
+    await scores.writeInto(
+      tableFromArrays({ id: Int32Array.from([2, 3]), score: Float64Array.from([0.5, 1.5]) }),
+      SaveMode.Overwrite,
+    );
+    const count = await users.query("SELECT count(*) AS n FROM users WHERE id > 1");
+    expect(Number(count.getChild("n")?.get(0))).toBe(2);
+    const joined = await client.query("SELECT id, score FROM users JOIN scores USING (id) ORDER BY id", [
+      ["sql", "users"],
+      ["sql", "scores"],
+    ]);
+    expect(joined.toArray().map((r) => r.toJSON())).toEqual([
+      { id: 2, score: 0.5 },
+      { id: 3, score: 1.5 },
+    ]);
+    await expect(users.query("SELECT missing FROM users")).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+});
+
 describe("typed errors", () => {
   test("NotFoundError for a missing dataset, InvalidArgumentError naming columns, AlreadyExistsError", async () => {
     await expect(client.getDatasetClient(["no", "such"]).schema()).rejects.toBeInstanceOf(NotFoundError);
