@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.ipc as ipc
+from pyarrow import ipc
 import pyarrow.parquet as pq
 
 
