@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 import pyarrow as pa
-from pyarrow import ipc
 import pyarrow.parquet as pq
+from pyarrow import ipc
 
 
 def generate(rows: int, out: str) -> None:
@@ -42,7 +42,9 @@ def generate(rows: int, out: str) -> None:
                     "id": ids,
                     "x": rng.random(n),
                     "s": pa.array(words, pa.string()),
-                    "ts": pa.array(1_700_000_000_000_000 + ids * 1000, pa.timestamp("us", tz="UTC")),
+                    "ts": pa.array(
+                        1_700_000_000_000_000 + ids * 1000, pa.timestamp("us", tz="UTC")
+                    ),
                 },
                 schema=schema,
             )
@@ -71,11 +73,17 @@ def measure(op: str, args: argparse.Namespace) -> dict[str, float]:
         if op == "deltars-read":
             rows = DeltaTable(args.table).to_pyarrow_table().num_rows
         elif op == "deltars-filtered":
-            rows = DeltaTable(args.table).to_pyarrow_table(filters=[("id", "<", args.cutoff)]).num_rows
+            rows = (
+                DeltaTable(args.table)
+                .to_pyarrow_table(filters=[("id", "<", args.cutoff)])
+                .num_rows
+            )
         elif op == "pyarrow-read":
             rows = pq.read_table(args.table + ".parquet").num_rows
         elif op == "pyarrow-filtered":
-            rows = pq.read_table(args.table + ".parquet", filters=[("id", "<", args.cutoff)]).num_rows
+            rows = pq.read_table(
+                args.table + ".parquet", filters=[("id", "<", args.cutoff)]
+            ).num_rows
         else:
             raise SystemExit(f"unknown op {op}")
         seconds = time.perf_counter() - start
