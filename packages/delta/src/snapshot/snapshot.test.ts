@@ -90,6 +90,26 @@ describe("loadSnapshot errors", () => {
     },
   };
 
+  it("uses in-commit timestamps for the snapshot time and for time travel by timestamp", async () => {
+    const dir = await createTempDir("snapshot-ict-");
+    try {
+      const store = createLocalObjectStore(dir.path);
+      const ict = [1_000_000, 2_000_000, 3_000_000];
+      for (const [v, t] of ict.entries()) {
+        const actions = [{ commitInfo: { inCommitTimestamp: t, operation: "WRITE" } }];
+        await store.put(commitPath(v), serializeActions(v === 0 ? [...actions, protocol, metaData] : actions));
+      }
+      expect((await loadSnapshot(store)).timestamp).toBe(3_000_000);
+      expect((await loadSnapshot(store, { timestamp: 2_500_000 })).version).toBe(1);
+      expect((await loadSnapshot(store, { timestamp: 2_000_000 })).version).toBe(1);
+      expect((await loadSnapshot(store, { timestamp: new Date(9_000_000) })).version).toBe(2);
+      await expect(loadSnapshot(store, { timestamp: 999_999 })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(loadSnapshot(store, { version: 1, timestamp: 1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    } finally {
+      await dir.close();
+    }
+  });
+
   it("says a folder without _delta_log is not a Delta table", async () => {
     const dir = await createTempDir("snapshot-");
     try {
