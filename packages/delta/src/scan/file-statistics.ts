@@ -69,9 +69,10 @@ export function fileStatsLookup(
     if (top === undefined) return undefined;
     if (path.length === 1 && partitionValues.has(top)) {
       const value = partitionValues.get(top) ?? null;
-      const n = stats?.numRecords;
-      const out: ColumnStats = { nullCount: value === null ? (n ?? 1) : 0 };
-      if (n !== undefined) out.numRecords = n;
+      // Exact: every row has the partition value. Without statistics the row count is unknown, so "1 row" stands
+      // in for it (all rows are null, or none is).
+      const n = stats?.numRecords ?? 1;
+      const out: ColumnStats = { nullCount: value === null ? n : 0, numRecords: n };
       if (value !== null) {
         out.min = value;
         out.max = value;
