@@ -159,16 +159,19 @@ export async function* readGrpcMessages(stream: PausableStream, decoder: GrpcMes
   let failure: unknown;
   let wake: (() => void) | undefined;
   const onData = (chunk: Buffer) => {
+    let produced = false;
     try {
       for (const message of decoder.push(chunk)) {
         queue.push(message);
         queued += message.length;
+        produced = true;
       }
     } catch (error) {
       failure = error;
     }
     if (queued > QUEUE_HIGH || failure !== undefined) stream.pause();
-    wake?.();
+    // Most chunks only extend a message in progress: wake the consumer only when there is something for it.
+    if (produced || failure !== undefined) wake?.();
   };
   const onEnd = () => {
     ended = true;

@@ -186,6 +186,7 @@ function legacyDrop(body: Uint8Array): AssetKey | undefined {
   try {
     request = fromBinary(FlightActionRequestSchema, body);
   } catch {
+    // Not the original protocol's message: the body is read as JSON by the action itself.
     return undefined;
   }
   if (request.action.case !== "drop") return undefined;

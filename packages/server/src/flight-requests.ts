@@ -98,6 +98,7 @@ export function parseTicket(ticket: Uint8Array): ReadRequest | QueryRequest {
   try {
     request = fromBinary(FlightDoGetRequestSchema, ticket);
   } catch {
+    // Not a FlightDoGetRequest: the ticket may still be an asset key as text (handled below).
     request = undefined;
   }
   const command = request?.command;

@@ -133,6 +133,7 @@ class ActiveCall implements GrpcCall {
   private readonly controller = new AbortController();
   private headersSent = false;
   private readonly responseHeaders: Record<string, string> = {};
+  private readonly startedAt = performance.now();
   private finished = false;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private resolveDone: () => void = () => {};
@@ -267,6 +268,8 @@ class ActiveCall implements GrpcCall {
   finish(status: CallStatus): void {
     if (this.finished) return;
     this.finished = true;
+    const ms = Math.round(performance.now() - this.startedAt);
+    this.log.debug({ method: this.method, code: status.code, ms }, "call finished");
     clearTimeout(this.deadlineTimer);
     const stream = this.stream;
     if (stream.destroyed || stream.closed) return;
