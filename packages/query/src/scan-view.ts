@@ -22,6 +22,8 @@ export function scanViewSql(
   }
   const groups = new Map<string, DataFile[]>();
   const selects: string[] = [];
+  const partitionSet = new Set(snapshot.partitionColumns);
+  const dataColumns = fields.filter((f) => !partitionSet.has(f.name)).map((f) => f.name);
   for (const file of files) {
     if (file.deletionVector !== undefined) {
       const table = deletedRowTables.get(file);
@@ -45,9 +47,18 @@ export function scanViewSql(
     const first = group[0];
     if (first === undefined) continue;
     const paths = group.map((g) => quoteLiteral(g.path)).join(", ");
-    selects.push(`SELECT ${selectList(snapshot, first)} FROM read_parquet([${paths}], union_by_name = true)`);
+    // union_by_name reads every file's footer when the query is bound; it is needed only when some file may lack a
+    // column (written before a schema change). Stats list the columns a file was written with.
+    const union = group.some((f) => !hasAllColumns(f, dataColumns)) ? ", union_by_name = true" : "";
+    selects.push(`SELECT ${selectList(snapshot, first)} FROM read_parquet([${paths}]${union})`);
   }
   return selects.join(" UNION ALL ");
+}
+
+/** True when the file's stats (nullCount, written from the file itself) name every data column. */
+function hasAllColumns(file: DataFile, columns: readonly string[]): boolean {
+  const nulls = file.stats?.nullCount;
+  return nulls !== undefined && columns.every((c) => c in nulls);
 }
 
 /** The projection of one file group: data columns by physical name, partition columns as literals. */

@@ -7,6 +7,7 @@ import { runPython } from "@mlfusion/testing";
  * - demo/sales: partitioned by region; version 0 = 3 files (ids 0-299, one id block per region), version 1
  *   appends 3 more (ids 300-599); sales_v0.parquet / sales_v1.parquet hold each version's rows.
  * - demo/crm/customers: unpartitioned, 2 files (ids 0-24, 25-49); customers.parquet.
+ * - demo/evolving: column `b` added by the second commit (schema merge); evolving.parquet holds all rows.
  */
 export async function writeFixtures(root: string): Promise<{ dataRoot: string; parquetDir: string }> {
   const dataRoot = join(root, "data");
@@ -65,4 +66,11 @@ ctable = os.path.join(data_root, "demo", "crm", "customers")
 write_deltalake(ctable, customers.slice(0, 25))
 write_deltalake(ctable, customers.slice(25), mode="append")
 pq.write_table(customers, os.path.join(parquet_dir, "customers.parquet"))
+
+etable = os.path.join(data_root, "demo", "evolving")
+first = pa.table({"a": pa.array([1, 2, 3], pa.int64())})
+second = pa.table({"a": pa.array([4, 5], pa.int64()), "b": pa.array(["x", None], pa.string())})
+write_deltalake(etable, first)
+write_deltalake(etable, second, mode="append", schema_mode="merge")
+pq.write_table(pa.table({"a": pa.array([1, 2, 3, 4, 5], pa.int64()), "b": pa.array([None, None, None, "x", None], pa.string())}), os.path.join(parquet_dir, "evolving.parquet"))
 `;

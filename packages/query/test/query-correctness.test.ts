@@ -60,6 +60,10 @@ const CASES: { name: string; sql: string }[] = [
     sql: "SELECT id, repeat(note, id % 5) AS r, left(note, id % 14) AS l, '' AS e, encode(note) AS b FROM {sales} WHERE id < 60 ORDER BY id",
   },
   {
+    name: "a column added by a later commit reads as null in older files",
+    sql: "SELECT a, b, b IS NULL AS missing FROM {evolving} ORDER BY a",
+  },
+  {
     name: "empty result after file skipping",
     sql: "SELECT id, amount FROM {sales} WHERE id > 100000 ORDER BY id",
   },
@@ -72,7 +76,8 @@ describe("query correctness against DuckDB in Python over the same Parquet data"
       const ours = c.sql
         .replaceAll("{sales_v0}", '"demo"."sales" AT (VERSION => 0)')
         .replaceAll("{sales}", '"demo"."sales"')
-        .replaceAll("{customers}", '"demo"."crm"."customers"');
+        .replaceAll("{customers}", '"demo"."crm"."customers"')
+        .replaceAll("{evolving}", '"demo"."evolving"');
       const result = await engine.query(ours);
       const batches: RecordBatch[] = [];
       for await (const batch of result) batches.push(batch);
@@ -82,7 +87,8 @@ describe("query correctness against DuckDB in Python over the same Parquet data"
       const theirs = c.sql
         .replaceAll("{sales_v0}", parquet("sales_v0.parquet"))
         .replaceAll("{sales}", parquet("sales_v1.parquet"))
-        .replaceAll("{customers}", parquet("customers.parquet"));
+        .replaceAll("{customers}", parquet("customers.parquet"))
+        .replaceAll("{evolving}", parquet("evolving.parquet"));
       compare.push({ name: c.name, arrow, sql: theirs });
     }
     const casesFile = join(dir.path, "cases.json");
