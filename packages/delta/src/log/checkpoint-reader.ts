@@ -4,7 +4,7 @@ import type { ObjectStore } from "../storage/object-store.js";
 import { decodeActionPath } from "./action-path.js";
 import { type Action, parseAction, parseCommitFile } from "./actions.js";
 import { type Checkpoint, LOG_FOLDER } from "./log-segment.js";
-import { arrowValueToPlain } from "./plain-value.js";
+import { plainReader } from "./plain-value.js";
 
 // Reads the actions of a checkpoint (PROTOCOL.md "Checkpoints"): classic single-file, multi-part, and V2
 // (json or parquet, with sidecar files), including V2 content written under a classic file name.
@@ -63,14 +63,14 @@ async function readCheckpointFile(
 }
 
 function actionsFromBatch(batch: RecordBatch, path: string, out: Action[]): void {
-  const columns = CHECKPOINT_COLUMNS.map((name) => ({ name, vector: batch.getChild(name) })).filter(
-    (c) => c.vector !== null,
-  );
+  const columns = CHECKPOINT_COLUMNS.flatMap((name) => {
+    const vector = batch.getChild(name);
+    return vector === null ? [] : [{ name, vector, read: plainReader(vector) }];
+  });
   for (let row = 0; row < batch.numRows; row++) {
-    for (const { name, vector } of columns) {
-      if (vector === null || !vector.isValid(row)) continue;
-      const value = arrowValueToPlain(vector.get(row));
-      const action = parseAction({ [name]: value }, `${path} row ${row}`);
+    for (const { name, vector, read } of columns) {
+      if (!vector.isValid(row)) continue;
+      const action = parseAction({ [name]: read(row) }, `${path} row ${row}`);
       if (action !== undefined) out.push(action);
       break;
     }
