@@ -61,6 +61,17 @@ describe("the query sandbox", () => {
     ["a write hidden after a SELECT", `SELECT 1; COPY (SELECT 1) TO '${"DATA"}/out.csv'`],
     ["a file read inside a subquery", "SELECT (SELECT count(*) FROM read_text('/etc/hostname'))"],
     ["engine metadata functions", "SELECT * FROM duckdb_settings()"],
+    ["a relative file name as a table", "SELECT * FROM './secret.csv'"],
+    ["a schema-qualified table function", "SELECT * FROM main.read_csv('/etc/passwd')"],
+    ["a table function inside a CTE", "WITH x AS (SELECT * FROM read_text('/etc/hostname')) SELECT * FROM x"],
+    [
+      "a table function in a time-travel clause",
+      `SELECT * FROM "demo"."sales" AT (VERSION => (SELECT count(*) FROM read_text('/etc/hostname')))`,
+    ],
+    ["SUMMARIZE", `SUMMARIZE "demo"."sales"`],
+    ["DESCRIBE", `DESCRIBE "demo"."sales"`],
+    ["a transaction", "BEGIN TRANSACTION"],
+    ["CALL", "CALL pragma_version()"],
   ];
   for (const [what, template] of refused) {
     it(`refuses ${what} with PERMISSION_DENIED or INVALID_ARGUMENT`, async () => {
@@ -68,6 +79,13 @@ describe("the query sandbox", () => {
       expect(["PERMISSION_DENIED", "INVALID_ARGUMENT"]).toContain(error.code);
     });
   }
+
+  it("keeps serving after refusals, and during and after a query that hits its deadline", async () => {
+    const slow = failure("SELECT sum(a.range * b.range) FROM range(100000000) a, range(1000000) b", { timeoutMs: 500 });
+    const fast = await engine.query(`SELECT count(*) AS n FROM "demo"."sales" WHERE region = 'west'`);
+    for await (const batch of fast) expect(batch.getChild("n")?.get(0)).toBe(200n);
+    expect((await slow).code).toBe("DEADLINE_EXCEEDED");
+  });
 
   it("keeps serving after refusals", async () => {
     const result = await engine.query(`SELECT count(*) AS n FROM "demo"."sales"`);
