@@ -243,17 +243,25 @@ class DatasetClient:
             return [result.body.to_pybytes() for result in client.do_action(action, self._service.call_options())]
 
     def _read_version_zero(self, columns: Sequence[str] | None, predicate: str | None) -> pa.Table:
-        """DeltaReadOperation.version is a plain proto3 int64 where 0 means "latest", so version 0 is read as the
-        latest version when nothing followed it, else as of the midpoint between the commit times of versions 0 and
-        1 (the server's time travel uses the commit files' times, which can differ from the history's by a few ms).
+        """DeltaReadOperation.version is a plain proto3 int64 where 0 means "latest". Version 0 is therefore read as
+        the latest version when nothing followed it, else through SQL time travel (`AT (VERSION => 0)`), and on
+        servers without SQL as of the midpoint between the commit times of versions 0 and 1.
         """
-        from flight_fusion.errors import DatasetNotFoundError
+        from flight_fusion.errors import DatasetNotFoundError, UnsupportedOperationError
 
         versions = {entry.version: entry for entry in self.history()}
         if 0 not in versions:
             raise DatasetNotFoundError(f"Dataset {'/'.join(self.path)} has no version 0 any more.")
         if max(versions) == 0:
             return self._read(read_ticket(self.path, columns, None, None, predicate))
+        selection = ", ".join(_quote_identifier(column) for column in columns) if columns else "*"
+        sql = f"SELECT {selection} FROM {_quote_identifier(self.name)} AT (VERSION => 0)"
+        if predicate:
+            sql += f" WHERE {predicate}"
+        try:
+            return _like_schema(self._read(query_ticket(sql, [self.path])), self.schema())
+        except UnsupportedOperationError:
+            pass
         first, following = versions[0].timestamp, versions.get(1)
         if first is None or following is None or following.timestamp is None:
             raise DatasetNotFoundError(f"Dataset {'/'.join(self.path)}: version 0 cannot be located in time.")
@@ -308,3 +316,22 @@ def _history_entry(item: Mapping[str, Any]) -> HistoryEntry:
         rows_added=int(rows) if rows is not None else None,
         parameters=dict(item.get("parameters") or {}),
     )
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _like_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Casts columns that SQL returned in another form (time zone normalised to UTC, list child names) back to
+    the dataset's types where that is a lossless cast; other columns stay as they are."""
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        index = schema.get_field_index(name)
+        if index >= 0 and schema.field(index).type != column.type:
+            try:
+                column = column.cast(schema.field(index).type, safe=True)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        columns.append(column)
+    return pa.Table.from_arrays(columns, names=table.column_names)

@@ -165,3 +165,22 @@ def test_many_batches_round_trip(fusion_client: FusionServiceClient, dataset_key
     loaded = fds.load()
     assert loaded.num_rows == n
     assert pa.compute.sum(loaded["i"]).as_py() == n * (n - 1) // 2
+
+
+def test_version_zero_keeps_its_types_and_honours_columns_and_predicate(
+    fusion_client: FusionServiceClient, dataset_key: AssetKey
+) -> None:
+    fds = fusion_client.get_dataset_client(dataset_key)
+    first = pa.table(
+        {
+            "i": pa.array([1, 2], pa.int32()),
+            "when": pa.array([datetime(2024, 1, 1), datetime(2024, 1, 2)], pa.timestamp("us", tz="Europe/Berlin")),
+        }
+    )
+    fds.write_into(first, SaveMode.SAVE_MODE_OVERWRITE)
+    fds.write_into(first, SaveMode.SAVE_MODE_APPEND)  # version 1, immediately after version 0
+    assert fds.load_version(0).sort_by("i").equals(first)
+    assert fds.load(version=0, columns=["when", "i"], predicate="i = 2").to_pydict() == {
+        "when": [datetime(2024, 1, 2, tzinfo=UTC)],
+        "i": [2],
+    }
