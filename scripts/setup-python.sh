@@ -14,10 +14,14 @@ want="$(cat python/requirements-dev.txt python/*/pyproject.toml | sha256sum | cu
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r python/requirements-dev.txt
+  # One pip call for every local package, so that packages depending on each other (dagster-fusion on
+  # flight-fusion) resolve against the local sources instead of looking for them on PyPI.
+  editable=()
   for pkg in python/*/; do
-    if [ -f "$pkg/pyproject.toml" ]; then
-      .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$pkg"
-    fi
+    if [ -f "$pkg/pyproject.toml" ]; then editable+=(-e "$pkg"); fi
   done
+  if [ ${#editable[@]} -gt 0 ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "${editable[@]}"
+  fi
   echo "$want" > "$stamp"
 fi
