@@ -97,3 +97,50 @@ def test_an_input_can_pin_a_dataset_version(fusion_resources, fusion_client: Fus
     )
     assert result.success
     assert seen == {"pinned_0": [1], "pinned_1": [2], "latest": [3]}
+
+
+def test_a_server_with_a_token_is_reached_with_the_configured_token(fusion_server_factory, key_prefix) -> None:
+    from dagster_fusion import FlightFusionIOManager, FlightFusionResource
+
+    server = fusion_server_factory(token="s3cret")
+
+    @asset(key_prefix=key_prefix, io_manager_key="fusion_io")
+    def secured() -> pa.Table:
+        return pa.table({"a": [1]})
+
+    fusion = FlightFusionResource(host=server.host, port=server.port, token="s3cret")
+    assert materialize([secured], resources={"fusion_io": FlightFusionIOManager(fusion=fusion)}).success
+    assert server.client_options().token == "s3cret"
+    assert fusion.get_client().get_dataset_client([*key_prefix, "secured"]).load().num_rows == 1
+
+    wrong = FlightFusionResource(host=server.host, port=server.port, token="guess")
+    result = materialize([secured], resources={"fusion_io": FlightFusionIOManager(fusion=wrong)}, raise_on_error=False)
+    assert not result.success
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    error = failure.step_failure_data.error
+    causes = [error]
+    while causes[-1].cause is not None:
+        causes.append(causes[-1].cause)
+    assert any(cause.cls_name == "FusionAuthenticationError" for cause in causes)
+
+
+def test_original_resources_take_env_sourced_config(fusion_server, monkeypatch, key_prefix) -> None:
+    """The README's `{"env": VAR}` config syntax works with the original resource definitions."""
+    from dagster_fusion import flight_fusion_io_manager, flight_fusion_resource, mlfusion_configuration
+
+    monkeypatch.setenv("MY_FUSION_HOST", fusion_server.host)
+    monkeypatch.setenv("MY_FUSION_PORT", str(fusion_server.port))
+    monkeypatch.setenv("FF_PORT", "1")  # explicit config wins over FF_* variables
+
+    @asset(key_prefix=key_prefix, io_manager_key="fusion_io")
+    def configured() -> pa.Table:
+        return pa.table({"a": [1, 2]})
+
+    resources = {
+        "mlfusion_config": mlfusion_configuration.configured(
+            {"flight_host": {"env": "MY_FUSION_HOST"}, "flight_port": {"env": "MY_FUSION_PORT"}}
+        ),
+        "fusion_client": flight_fusion_resource,
+        "fusion_io": flight_fusion_io_manager,
+    }
+    assert materialize([configured], resources=resources).success
