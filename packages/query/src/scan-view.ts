@@ -20,6 +20,14 @@ export function scanViewSql(
     const columns = fields.map((f) => `CAST(NULL AS ${duckdbTypeOf(f.type, f.name)}) AS ${quoteIdentifier(f.name)}`);
     return `SELECT ${columns.join(", ")} WHERE false`;
   }
+  const globbing = files.find((f) => /[*?[]/.test(f.path));
+  if (globbing !== undefined) {
+    // DuckDB expands these characters as a glob pattern; reading such a path could read other files.
+    throw new UnsupportedFeatureError(
+      "globCharactersInPath",
+      `Dataset ${formatAssetKey(snapshot.key)} has a data file whose path contains a glob character (${globbing.path}); SQL queries cannot read it yet.`,
+    );
+  }
   const groups = new Map<string, DataFile[]>();
   const selects: string[] = [];
   const partitionSet = new Set(snapshot.partitionColumns);
