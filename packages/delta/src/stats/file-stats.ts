@@ -6,7 +6,10 @@ import type { DataType, StructType } from "../schema/delta-schema.js";
 // column minValues, maxValues and nullCount, nested like the schema. The footer already holds exact chunk
 // statistics (parquet-rs computes them while encoding), so the data is never scanned twice.
 
-/** Strings longer than this keep only a prefix as their minimum (and no maximum), as Spark does. */
+/**
+ * A string minimum longer than this is written as its prefix (still a lower bound); a longer maximum has no short
+ * exact upper bound, so the column then gets no bounds at all (Spark instead appends a tie-breaker character).
+ */
 const STRING_PREFIX_LENGTH = 32;
 
 /** A decoded Parquet statistic, as hyparquet returns it. */
