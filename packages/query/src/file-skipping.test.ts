@@ -107,6 +107,18 @@ describe("skipFiles", () => {
     ]);
   });
 
+  it("keeps files that may match any side of an OR on one column", () => {
+    const or = (...alternatives: ColumnFilter[]): ColumnFilter => ({
+      column: "id",
+      op: "or",
+      values: [],
+      alternatives,
+    });
+    const eq = (value: number): ColumnFilter => ({ column: "id", op: "=", values: [{ kind: "number", value }] });
+    expect(paths([or(eq(3), eq(25))])).toEqual(["a", "c", "d"]);
+    expect(paths([or(eq(3), { column: "id", op: "=", values: [{ kind: "string", value: "x" }] })])).toHaveLength(4);
+  });
+
   it("keeps everything for filters it cannot evaluate", () => {
     expect(paths([{ column: "id", op: "=", values: [{ kind: "string", value: "not a number" }] }])).toHaveLength(4);
     expect(paths([{ column: "missing", op: "=", values: [{ kind: "number", value: 1 }] }])).toHaveLength(4);

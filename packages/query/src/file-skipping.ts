@@ -19,16 +19,15 @@ export function skipFiles(snapshot: DatasetSnapshot, filters: readonly ColumnFil
     if (field === undefined) continue;
     const domain = domainOf(field.type);
     if (domain === undefined) continue;
-    const values = filter.values.map((v) => domain.fromLiteral(v));
-    if (values.some((v) => v === undefined)) continue;
-    const lits = values.filter((v): v is number | string | boolean => v !== undefined);
+    const mayMatch = compileFilter(filter, domain);
+    if (mayMatch === undefined) continue;
     if (partitions.has(field.name.toLowerCase())) {
       checks.push((file) => {
         const raw = file.partitionValues[field.name];
         if (raw === null) return false;
         if (raw === undefined) return true;
         const value = domain.fromPartition(raw);
-        return value === undefined || rangeMayMatch(domain, value, value, filter.op, lits);
+        return value === undefined || mayMatch(value, value);
       });
     } else {
       checks.push((file) => {
@@ -40,7 +39,7 @@ export function skipFiles(snapshot: DatasetSnapshot, filters: readonly ColumnFil
         }
         const min = domain.fromStat(stats.minValues?.[field.name], "min");
         const max = domain.fromStat(stats.maxValues?.[field.name], "max");
-        return rangeMayMatch(domain, min, max, filter.op, lits);
+        return mayMatch(min, max);
       });
     }
   }
@@ -48,6 +47,23 @@ export function skipFiles(snapshot: DatasetSnapshot, filters: readonly ColumnFil
 }
 
 type Value = number | string | boolean;
+
+/** Whether a file whose values lie in [min, max] may satisfy the filter; undefined when it cannot be evaluated. */
+function compileFilter(
+  filter: ColumnFilter,
+  domain: Domain,
+): ((min: Value | undefined, max: Value | undefined) => boolean) | undefined {
+  if (filter.op === "or") {
+    const alternatives = (filter.alternatives ?? []).map((f) => compileFilter(f, domain));
+    if (alternatives.length === 0 || alternatives.some((a) => a === undefined)) return undefined;
+    return (min, max) => alternatives.some((a) => a?.(min, max) ?? true);
+  }
+  const values = filter.values.map((v) => domain.fromLiteral(v));
+  if (values.some((v) => v === undefined)) return undefined;
+  const lits = values.filter((v): v is Value => v !== undefined);
+  const op = filter.op;
+  return (min, max) => rangeMayMatch(domain, min, max, op, lits);
+}
 
 interface Domain {
   compare(a: Value, b: Value): number;
@@ -61,7 +77,7 @@ function rangeMayMatch(
   domain: Domain,
   min: Value | undefined,
   max: Value | undefined,
-  op: ColumnFilter["op"],
+  op: Exclude<ColumnFilter["op"], "or">,
   lits: readonly Value[],
 ): boolean {
   const c = (a: Value | undefined, b: Value | undefined): number | undefined =>

@@ -116,6 +116,14 @@ describe("query correctness against DuckDB in Python over the same Parquet data"
     expect(result.scans[0]).toMatchObject({ filesTotal: 6, filesOpened: 1 });
   });
 
+  it("skips files on an OR of comparisons of one column", async () => {
+    const result = await engine.query(
+      `SELECT count(*) AS n FROM "demo"."sales" WHERE region = 'east' OR region = 'west'`,
+    );
+    for await (const batch of result) expect(batch.getChild("n")?.get(0)).toBe(400n);
+    expect(result.scans[0]).toMatchObject({ filesTotal: 6, filesOpened: 4 });
+  });
+
   it("skips per reference: each side of a join with its own filter", async () => {
     const result = await engine.query(
       `SELECT count(*) FROM "demo"."sales" a JOIN "demo"."sales" b AT (VERSION => 0) ON a.id = b.id WHERE a.region = 'west' AND b.id < 50`,

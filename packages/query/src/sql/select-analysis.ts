@@ -19,8 +19,10 @@ export interface TableReference {
 /** A comparison of one column with literals, from a conjunct of a WHERE clause. Null-rejecting by construction. */
 export interface ColumnFilter {
   readonly column: string;
-  readonly op: "=" | "<" | "<=" | ">" | ">=" | "in" | "between";
+  readonly op: "=" | "<" | "<=" | ">" | ">=" | "in" | "between" | "or";
   readonly values: readonly Literal[];
+  /** For `or`: comparisons of the same column, any of which may hold (`x = 1 OR x > 5`). */
+  readonly alternatives?: readonly ColumnFilter[];
 }
 
 /** A SELECT scope's candidate filters whose column is not qualified (resolved once dataset schemas are known). */
@@ -210,6 +212,22 @@ function columnOf(expr: AstNode | undefined): { qualifier: string | undefined; c
 
 function columnFilterOf(expr: AstNode): { qualifier: string | undefined; filter: ColumnFilter } | undefined {
   const type = str(expr, "type");
+  if (type === "CONJUNCTION_OR") {
+    const parts = list(expr, "children")
+      .filter(isNode)
+      .map((c) => columnFilterOf(c));
+    const [first] = parts;
+    if (first === undefined || parts.some((p) => p === undefined)) return undefined;
+    const same = parts.every(
+      (p) =>
+        p !== undefined &&
+        p.filter.column.toLowerCase() === first.filter.column.toLowerCase() &&
+        p.qualifier?.toLowerCase() === first.qualifier?.toLowerCase(),
+    );
+    if (!same) return undefined;
+    const alternatives = parts.flatMap((p) => (p === undefined ? [] : [p.filter]));
+    return { qualifier: first.qualifier, filter: { column: first.filter.column, op: "or", values: [], alternatives } };
+  }
   const op = COMPARISONS[type];
   if (op !== undefined) {
     const left = child(expr, "left");
