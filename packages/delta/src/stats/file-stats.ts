@@ -7,11 +7,10 @@ import type { DataType, StructType } from "../schema/delta-schema.js";
 // statistics (parquet-rs computes them while encoding), so the data is never scanned twice.
 
 /**
- * Strings longer than this are written as their prefix: as is for a minimum (still a lower bound), followed by
- * U+10FFFF for a maximum (still an upper bound), as Spark truncates with a tie-breaker character.
+ * A string minimum longer than this is written as its prefix (still a lower bound); a longer maximum has no short
+ * bound valid in every string order, so the column then gets no bounds at all.
  */
 const STRING_PREFIX_LENGTH = 32;
-const MAX_CODE_POINT = String.fromCodePoint(0x10ffff);
 
 /** A decoded Parquet statistic, as hyparquet returns it. */
 type MinMaxType = bigint | boolean | number | string | Date | Uint8Array;
@@ -136,10 +135,9 @@ function toStatValue(value: MinMaxType, type: DataType, bound: "min" | "max"): S
       const chars = Array.from(value);
       if (chars.length <= STRING_PREFIX_LENGTH) return value;
       const prefix = chars.slice(0, STRING_PREFIX_LENGTH).join("");
-      if (bound === "min") return prefix;
-      // prefix + U+10FFFF sorts after every string with that prefix (in UTF-8 byte order) unless the next
-      // character is U+10FFFF itself; then there is no short bound.
-      return chars[STRING_PREFIX_LENGTH] === MAX_CODE_POINT ? undefined : prefix + MAX_CODE_POINT;
+      // No tie-breaker character bounds a truncated maximum in both UTF-8 byte order (Parquet, delta-rs) and UTF-16
+      // order (JavaScript comparisons): U+10FFFF sorts below U+E000-U+FFFF in UTF-16. Leave the bounds out.
+      return bound === "min" ? prefix : undefined;
     }
     case "date":
       return typeof value === "number" ? formatDate(value) : undefined;
