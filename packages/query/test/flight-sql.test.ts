@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTempDir, runPython, type TempDir } from "@mlfusion/testing";
 import {
@@ -36,6 +36,30 @@ let engine: QueryEngine;
 beforeAll(async () => {
   dir = await createTempDir("query-flight-sql-");
   const { dataRoot } = await writeFixtures(dir.path);
+  // A table with a reader feature nobody implements: listed, but not readable.
+  const log = join(dataRoot, "demo", "broken", "_delta_log");
+  await mkdir(log, { recursive: true });
+  const protocol = {
+    minReaderVersion: 3,
+    minWriterVersion: 7,
+    readerFeatures: ["futureFeature"],
+    writerFeatures: ["futureFeature"],
+  };
+  const schemaString = JSON.stringify({
+    type: "struct",
+    fields: [{ name: "a", type: "long", nullable: true, metadata: {} }],
+  });
+  const metaData = {
+    id: "x",
+    format: { provider: "parquet", options: {} },
+    schemaString,
+    partitionColumns: [],
+    configuration: {},
+  };
+  await writeFile(
+    join(log, "00000000000000000000.json"),
+    `${JSON.stringify({ protocol })}\n${JSON.stringify({ metaData })}\n`,
+  );
   engine = createQueryEngine({ catalog: createDeltaCatalog({ dataRoot }), config: { timeoutMs: 30_000 } });
 });
 
@@ -94,6 +118,16 @@ print(json.dumps([[r["catalog_name"], r["db_schema_name"], r["table_name"], r["t
     // What a client lists, quoted, names the dataset.
     const listed = await engine.query(`SELECT count(*) AS n FROM "demo/crm"."customers"`);
     for await (const batch of listed) expect(batch.getChild("n")?.get(0)).toBe(50n);
+  });
+
+  it("lists a dataset it cannot read with an empty schema, and a query on it says why", async () => {
+    const result = await getTables(engine, { includeSchema: true, tableNameFilterPattern: "broken" });
+    const out = await viaPyarrow(
+      result,
+      `print(json.dumps([[r["db_schema_name"], r["table_name"], pa.ipc.read_schema(pa.py_buffer(r["table_schema"])).names] for r in t.to_pylist()]))`,
+    );
+    expect(JSON.parse(out)).toEqual([["demo", "broken", []]]);
+    await expect(engine.query(`SELECT * FROM "demo"."broken"`)).rejects.toMatchObject({ code: "UNSUPPORTED_FEATURE" });
   });
 
   it("answers GetSqlInfo with the spec's dense union, readable by pyarrow", async () => {

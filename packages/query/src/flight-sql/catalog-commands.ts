@@ -1,3 +1,4 @@
+import { FusionError } from "@mlfusion/core";
 import { Binary, Field, Schema, Utf8 } from "apache-arrow";
 import type { AssetKey } from "../dataset-catalog.js";
 import type { QueryEngine } from "../query-engine.js";
@@ -120,11 +121,26 @@ export async function getTables(
   ];
   if (includeSchema) {
     const schemas = await Promise.all(
-      wanted.map(async (w) => serializeSchema(await engine.datasetSchema(w.key, signal))),
+      wanted.map(async (w) => serializeSchema(await listedSchema(engine, w.key, signal))),
     );
     columns.push(schemas);
   }
   return resultFromColumns(getTablesSchema(includeSchema), columns);
+}
+
+/**
+ * A dataset's schema for listing. A dataset this engine cannot read (an unsupported feature, a damaged log) is
+ * listed with an empty schema rather than failing the whole listing; querying it reports the reason.
+ */
+async function listedSchema(engine: QueryEngine, key: AssetKey, signal: AbortSignal | undefined): Promise<Schema> {
+  try {
+    return await engine.datasetSchema(key, signal);
+  } catch (error) {
+    if (error instanceof FusionError && (error.code === "UNSUPPORTED_FEATURE" || error.code === "CORRUPT_TABLE")) {
+      return new Schema([]);
+    }
+    throw error;
+  }
 }
 
 /** CommandGetTableTypes. */
