@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { FusionError, InvalidArgumentError, NotFoundError } from "@mlfusion/core";
 
 /** The workspace folder name, at the git repository's root (project workspace) or in the home folder (global). */
@@ -126,4 +126,16 @@ export function requireWorkspace(cwd: string, home?: string): Workspace {
     );
   }
   return workspace;
+}
+
+/**
+ * The folder holding the datasets: the configured data root inside the workspace, or, with no workspace, an
+ * absolute data root given directly (`FF_DATA_ROOT=/srv/mlfusion/data`), so servers can run outside a repository.
+ */
+export function resolveDataRoot(workspace: Workspace | undefined, dataRoot: string): string {
+  if (workspace !== undefined) return resolve(workspace.dir, dataRoot);
+  if (isAbsolute(dataRoot)) return dataRoot;
+  throw new NotFoundError(
+    "No ML Fusion workspace found; run `fusion env init` in your git repository (or `fusion env init --global`), or set FF_DATA_ROOT to an absolute folder.",
+  );
 }

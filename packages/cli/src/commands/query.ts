@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import { InvalidArgumentError } from "@mlfusion/core";
 import { createDeltaCatalog, createQueryEngine } from "@mlfusion/query";
 import type { Command } from "commander";
@@ -12,7 +11,7 @@ import {
 } from "../files/table-writer.js";
 import { renderTerminalTable } from "../files/terminal-table.js";
 import { withProgress } from "../progress.js";
-import { requireWorkspace } from "../workspace.js";
+import { resolveDataRoot } from "../workspace.js";
 
 interface QueryCommandOptions {
   output?: string;
@@ -37,12 +36,11 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
     .option("--max-rows <n>", "rows shown on the terminal", "20")
     .option("--timeout <ms>", "time limit for this query (default: query.timeoutMs from the configuration)")
     .action(async (sql: string, opts: QueryCommandOptions) => {
-      const workspace = requireWorkspace(ctx.cwd, ctx.home);
       const config = await ctx.config();
       const format = opts.output === undefined ? undefined : outputFormatFor(opts.output);
       const maxRows = positiveInteger(opts.maxRows, "--max-rows");
       const timeoutMs = opts.timeout === undefined ? undefined : positiveInteger(opts.timeout, "--timeout");
-      const dataRoot = resolve(workspace.dir, config.storage.dataRoot);
+      const dataRoot = resolveDataRoot(ctx.workspace(), config.storage.dataRoot);
       const engine = createQueryEngine({ catalog: createDeltaCatalog({ dataRoot }), config: config.query });
       const started = performance.now();
       try {

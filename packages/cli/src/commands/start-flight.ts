@@ -1,10 +1,10 @@
-import { resolve } from "node:path";
-import { createLogger, InvalidArgumentError } from "@mlfusion/core";
+import { createLogger } from "@mlfusion/core";
 import { createDeltaCatalog, createQueryEngine } from "@mlfusion/query";
 import { createDeltaDatasetCatalog, startFlightServer } from "@mlfusion/server";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { type ConfigFlags, parsePort } from "../load-config.js";
+import { resolveDataRoot } from "../workspace.js";
 
 /**
  * `fusion start flight [--host H] [--port P] [--token T]`: serves the workspace's datasets over Arrow Flight.
@@ -27,13 +27,7 @@ export function registerStartFlightCommands(program: Command, ctx: CliContext): 
       if (opts.port !== undefined) flags.port = parsePort(opts.port, "--port");
       if (opts.token !== undefined) flags.token = opts.token;
       const config = await ctx.config(flags);
-      const workspace = ctx.workspace();
-      if (workspace === undefined) {
-        throw new InvalidArgumentError(
-          "No ML Fusion workspace here; run `fusion env init` in your git repository (or `fusion env init --global`).",
-        );
-      }
-      const dataRoot = resolve(workspace.dir, config.storage.dataRoot);
+      const dataRoot = resolveDataRoot(ctx.workspace(), config.storage.dataRoot);
       const logger = createLogger(config.log, ctx.stderr.isTTY === true);
       const queryEngine = createQueryEngine({
         catalog: createDeltaCatalog({ dataRoot }),
