@@ -114,7 +114,14 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
   let closed = false;
   const getInstance = () => {
     if (closed) throw new FusionError("UNAVAILABLE", "The query engine is closed.");
-    instance ??= openSandboxedInstance(catalog.dataDirectories);
+    if (instance === undefined) {
+      const opening = openSandboxedInstance(catalog.dataDirectories);
+      instance = opening;
+      // A failed start is not cached: the next query tries again.
+      opening.catch(() => {
+        if (instance === opening) instance = undefined;
+      });
+    }
     return instance;
   };
 
@@ -134,7 +141,8 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
       const parameterCount = prepared.statement.parameterCount;
       const parameterSchema = parameterSchemaOf(prepared.statement);
       if (prepareOnly) {
-        const empty = emptyResult(prepared.schema, planned.scans, () => release(connection, guard));
+        // Nothing to stream: the connection is released by the finally below.
+        const empty = emptyResult(prepared.schema, planned.scans, () => undefined);
         return { ...empty, parameterCount, parameterSchema };
       }
       bindParameters(prepared.statement, opts.parameters ?? []);
