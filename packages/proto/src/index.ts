@@ -62,6 +62,34 @@ export {
   TicketSchema,
 } from "./gen/arrow/flight/protocol/Flight_pb.js";
 export type {
+  ActionClosePreparedStatementRequest,
+  ActionCreatePreparedStatementRequest,
+  ActionCreatePreparedStatementResult,
+  CommandGetCatalogs,
+  CommandGetDbSchemas,
+  CommandGetSqlInfo,
+  CommandGetTables,
+  CommandGetTableTypes,
+  CommandPreparedStatementQuery,
+  CommandStatementQuery,
+  DoPutPreparedStatementResult,
+  TicketStatementQuery,
+} from "./gen/arrow/flight/protocol/sql/FlightSql_pb.js";
+export {
+  ActionClosePreparedStatementRequestSchema,
+  ActionCreatePreparedStatementRequestSchema,
+  ActionCreatePreparedStatementResultSchema,
+  CommandGetCatalogsSchema,
+  CommandGetDbSchemasSchema,
+  CommandGetSqlInfoSchema,
+  CommandGetTablesSchema,
+  CommandGetTableTypesSchema,
+  CommandPreparedStatementQuerySchema,
+  CommandStatementQuerySchema,
+  DoPutPreparedStatementResultSchema,
+  TicketStatementQuerySchema,
+} from "./gen/arrow/flight/protocol/sql/FlightSql_pb.js";
+export type {
   AreaSourceReference,
   AreaTableId,
   AreaTableLocation,

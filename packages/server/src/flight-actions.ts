@@ -193,9 +193,12 @@ function legacyDrop(body: Uint8Array): AssetKey | undefined {
   return sourceToKey(request.action.value.source);
 }
 
-/** ListActions: one ActionType per action. */
-export async function listActions(call: GrpcCall): Promise<void> {
-  for (const action of FLIGHT_ACTIONS) {
+/** ListActions: one ActionType per action (plus `extra`, e.g. the Flight SQL actions). */
+export async function listActions(
+  call: GrpcCall,
+  extra: ReadonlyArray<{ type: string; description: string }> = [],
+): Promise<void> {
+  for (const action of [...FLIGHT_ACTIONS, ...extra]) {
     await call.send([encodeGrpcFrame(toBinary(ActionTypeSchema, create(ActionTypeSchema, action)))]);
   }
 }

@@ -1,7 +1,8 @@
 /** startFlightServer: the Flight service, the health service and auth on one gRPC server. */
 import { createSilentLogger, type Logger } from "@mlfusion/core";
+import type { QueryEngine } from "@mlfusion/query";
 import type { DatasetCatalog } from "./dataset-catalog.js";
-import { createFlightHandlers, type FlightQueryEngine } from "./flight-service.js";
+import { createFlightHandlers } from "./flight-service.js";
 import { startGrpcServer } from "./grpc-server.js";
 import { createHealthHandlers } from "./health-service.js";
 
@@ -19,8 +20,11 @@ export interface FlightServerOptions {
   maxReceiveMessageBytes?: number;
   /** Time in-flight calls get to finish on close() before they are cancelled (default 10 s). */
   shutdownGraceMs?: number;
-  /** Runs CommandExecuteQuery tickets (SQL over datasets); without it they answer UNIMPLEMENTED. */
-  queryEngine?: FlightQueryEngine;
+  /**
+   * The SQL engine (@mlfusion/query's createQueryEngine) behind CommandExecuteQuery tickets and Flight SQL;
+   * without it those answer UNIMPLEMENTED.
+   */
+  queryEngine?: QueryEngine;
   logger?: Logger;
 }
 

@@ -24,10 +24,12 @@ import {
   PutResultSchema,
   parseFlightData,
   ResultDoPutUpdateSchema,
+  ResultSchema,
   SchemaResultSchema,
   TicketSchema,
 } from "@mlfusion/proto";
-import type { RecordBatch, Schema } from "apache-arrow";
+import type { QueryEngine } from "@mlfusion/query";
+import type { RecordBatch } from "apache-arrow";
 import { type AssetKey, parseAssetKey } from "./asset-key.js";
 import { checkBearerToken, handleHandshake } from "./auth.js";
 import type { DatasetCatalog, DatasetInfo } from "./dataset-catalog.js";
@@ -40,9 +42,11 @@ import {
   type QueryRequest,
   ticketForKey,
 } from "./flight-requests.js";
+import { FLIGHT_SQL_ACTIONS, FlightSqlService, flightSqlCommand } from "./flight-sql.js";
 import { type GrpcCall, type GrpcHandler, readUnaryRequest } from "./grpc-server.js";
 
 const SERVICE = "/arrow.flight.protocol.FlightService/";
+const SERVER_VERSION = "0.1.0";
 
 function decodeMessage<T>(what: string, parse: () => T): T {
   try {
@@ -89,8 +93,15 @@ function flightInfo(info: DatasetInfo, asCommand: boolean): Uint8Array {
 export function createFlightHandlers(
   catalog: DatasetCatalog,
   token: string | undefined,
-  queryEngine?: FlightQueryEngine,
+  queryEngine?: QueryEngine,
 ): Map<string, GrpcHandler> {
+  const flightSql = queryEngine === undefined ? undefined : new FlightSqlService(queryEngine, SERVER_VERSION);
+  const sqlCommand = (bytes: Uint8Array) => (flightSql === undefined ? undefined : flightSqlCommand(bytes));
+  const sqlInfo = async (descriptor: FlightDescriptor, signal: AbortSignal) => {
+    if (flightSql === undefined || descriptor.type !== FlightDescriptor_DescriptorType.CMD) return undefined;
+    const command = sqlCommand(descriptor.cmd);
+    return command === undefined ? undefined : flightSql.plan(command, signal);
+  };
   const authed =
     (handler: GrpcHandler): GrpcHandler =>
     async (call) => {
@@ -98,10 +109,27 @@ export function createFlightHandlers(
       await handler(call);
     };
 
-  const getInfo = async (call: GrpcCall): Promise<{ info: DatasetInfo; descriptor: FlightDescriptor }> => {
+  const readDescriptor = async (call: GrpcCall): Promise<FlightDescriptor> => {
     const request = await readUnaryRequest(call);
-    const descriptor = decodeMessage("FlightDescriptor", () => fromBinary(FlightDescriptorSchema, request));
-    return { info: await catalog.info(descriptorToKey(descriptor)), descriptor };
+    return decodeMessage("FlightDescriptor", () => fromBinary(FlightDescriptorSchema, request));
+  };
+  /** FlightInfo bytes for a descriptor: a Flight SQL plan or a dataset. */
+  const infoFor = async (descriptor: FlightDescriptor, signal: AbortSignal): Promise<Uint8Array> => {
+    const plan = await sqlInfo(descriptor, signal);
+    if (plan !== undefined) {
+      return toBinary(
+        FlightInfoSchema,
+        create(FlightInfoSchema, {
+          schema: encodeSchema(plan.schema),
+          flightDescriptor: descriptor,
+          endpoint: [{ ticket: { ticket: plan.ticket }, location: [] }],
+          totalRecords: -1n,
+          totalBytes: -1n,
+        }),
+      );
+    }
+    const info = await catalog.info(descriptorToKey(descriptor));
+    return flightInfo(info, descriptor.type === FlightDescriptor_DescriptorType.CMD);
   };
 
   const handlers: Array<[string, GrpcHandler]> = [
@@ -129,17 +157,15 @@ export function createFlightHandlers(
     [
       "GetFlightInfo",
       authed(async (call) => {
-        const { info, descriptor } = await getInfo(call);
-        const asCommand = descriptor.type === FlightDescriptor_DescriptorType.CMD;
-        await call.send([encodeGrpcFrame(flightInfo(info, asCommand))]);
+        const descriptor = await readDescriptor(call);
+        await call.send([encodeGrpcFrame(await infoFor(descriptor, call.signal))]);
       }),
     ],
     [
       "PollFlightInfo",
       authed(async (call) => {
-        const { info, descriptor } = await getInfo(call);
-        const asCommand = descriptor.type === FlightDescriptor_DescriptorType.CMD;
-        const flight = fromBinary(FlightInfoSchema, flightInfo(info, asCommand));
+        const descriptor = await readDescriptor(call);
+        const flight = fromBinary(FlightInfoSchema, await infoFor(descriptor, call.signal));
         const poll = create(PollInfoSchema, { info: flight, progress: 1 });
         await call.send([encodeGrpcFrame(toBinary(PollInfoSchema, poll))]);
       }),
@@ -147,8 +173,10 @@ export function createFlightHandlers(
     [
       "GetSchema",
       authed(async (call) => {
-        const { info } = await getInfo(call);
-        const result = create(SchemaResultSchema, { schema: encodeSchema(info.schema) });
+        const descriptor = await readDescriptor(call);
+        const plan = await sqlInfo(descriptor, call.signal);
+        const schema = plan?.schema ?? (await catalog.info(descriptorToKey(descriptor))).schema;
+        const result = create(SchemaResultSchema, { schema: encodeSchema(schema) });
         await call.send([encodeGrpcFrame(toBinary(SchemaResultSchema, result))]);
       }),
     ],
@@ -157,6 +185,16 @@ export function createFlightHandlers(
       authed(async (call) => {
         const request = await readUnaryRequest(call);
         const ticket = decodeMessage("Ticket", () => fromBinary(TicketSchema, request));
+        const sql = sqlCommand(ticket.ticket);
+        if (flightSql !== undefined && sql !== undefined) {
+          const result = await flightSql.execute(sql, call.signal);
+          try {
+            for await (const frame of encodeRecordBatches(result.schema, result)) await call.send(frame);
+          } finally {
+            result.close?.();
+          }
+          return;
+        }
         const wanted = parseTicket(ticket.ticket);
         if (wanted.kind === "query") {
           await runQuery(queryEngine, wanted, call);
@@ -166,7 +204,7 @@ export function createFlightHandlers(
         for await (const frame of encodeRecordBatches(schema, batches)) await call.send(frame);
       }),
     ],
-    ["DoPut", authed((call) => doPut(catalog, call))],
+    ["DoPut", authed((call) => doPut(catalog, call, flightSql))],
     [
       "DoExchange",
       authed(async () => {
@@ -178,6 +216,13 @@ export function createFlightHandlers(
       authed(async (call) => {
         const request = await readUnaryRequest(call);
         const action = decodeMessage("Action", () => fromBinary(ActionSchema, request));
+        const sqlResults = await flightSql?.action(action.type, action.body, call.signal);
+        if (sqlResults !== undefined) {
+          for (const body of sqlResults) {
+            await call.send([encodeGrpcFrame(toBinary(ResultSchema, create(ResultSchema, { body })))]);
+          }
+          return;
+        }
         await handleAction(catalog, action.type, action.body, call);
       }),
     ],
@@ -185,25 +230,14 @@ export function createFlightHandlers(
       "ListActions",
       authed(async (call) => {
         await readUnaryRequest(call);
-        await listActions(call);
+        await listActions(call, flightSql === undefined ? [] : FLIGHT_SQL_ACTIONS);
       }),
     ],
   ];
   return new Map(handlers.map(([name, handler]) => [SERVICE + name, handler]));
 }
 
-/**
- * The SQL engine the service hands CommandExecuteQuery tickets to (@mlfusion/query's QueryEngine fits). Results
- * stream as RecordBatches and are closed when the call ends, whatever the outcome.
- */
-export interface FlightQueryEngine {
-  query(
-    sql: string,
-    options: { signal?: AbortSignal; tableNames?: Readonly<Record<string, AssetKey>> },
-  ): Promise<AsyncIterable<RecordBatch> & { readonly schema: Schema; close(): void }>;
-}
-
-async function runQuery(engine: FlightQueryEngine | undefined, request: QueryRequest, call: GrpcCall): Promise<void> {
+async function runQuery(engine: QueryEngine | undefined, request: QueryRequest, call: GrpcCall): Promise<void> {
   if (engine === undefined) {
     throw new FusionError(
       "UNSUPPORTED_FEATURE",
@@ -218,16 +252,27 @@ async function runQuery(engine: FlightQueryEngine | undefined, request: QueryReq
   }
 }
 
-async function doPut(catalog: DatasetCatalog, call: GrpcCall): Promise<void> {
+async function doPut(catalog: DatasetCatalog, call: GrpcCall, flightSql: FlightSqlService | undefined): Promise<void> {
   const messages = call.messages();
   const first = await messages.next();
   if (first.done) throw new InvalidArgumentError("DoPut received no messages; send a descriptor and a schema.");
   const firstFrame = parseFlightData(first.value);
-  const request = parsePutDescriptor(firstFrame.descriptor);
   async function* frames(): AsyncGenerator<FlightDataFrame> {
     yield firstFrame;
     for await (const message of messages) yield parseFlightData(message);
   }
+  const descriptor = firstFrame.descriptor;
+  const sql =
+    flightSql !== undefined && descriptor?.type === FlightDescriptor_DescriptorType.CMD
+      ? flightSqlCommand(descriptor.cmd)
+      : undefined;
+  if (flightSql !== undefined && sql !== undefined) {
+    const { batches } = await decodeRecordBatches(frames());
+    const appMetadata = await flightSql.put(sql, batches);
+    await call.send([encodeGrpcFrame(toBinary(PutResultSchema, create(PutResultSchema, { appMetadata })))]);
+    return;
+  }
+  const request = parsePutDescriptor(descriptor);
   const { schema, batches } = await decodeRecordBatches(frames());
   const stats = new PutStatistics(schema.fields.length);
   const result = await catalog.write(request.key, schema, stats.count(batches), {

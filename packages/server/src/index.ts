@@ -18,7 +18,7 @@ export { createDeltaDatasetCatalog } from "./delta-dataset-catalog.js";
 export { FLIGHT_ACTIONS } from "./flight-actions.js";
 export type { FlightServer, FlightServerOptions } from "./flight-server.js";
 export { startFlightServer } from "./flight-server.js";
-export type { FlightQueryEngine } from "./flight-service.js";
+export { FLIGHT_SQL_ACTIONS } from "./flight-sql.js";
 export type { CallStatus, GrpcStatusCode } from "./grpc-status.js";
 export { GrpcStatus, toCallStatus } from "./grpc-status.js";
 export { createMemoryDatasetCatalog } from "./memory-dataset-catalog.js";

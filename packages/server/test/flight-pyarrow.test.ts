@@ -53,7 +53,7 @@ print(json.dumps({"records": info.total_records, "rows": back.num_rows, "equal":
     expect(result.batches).toBeGreaterThan(1);
     expect(result.schema).toBe("dictionary<values=string, indices=int32, ordered=0>");
     expect(result.bytes).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   test.each(["zstd", "lz4"])("decodes %s-compressed IPC sent by pyarrow", async (codec) => {
     const out = await flightPython(
@@ -186,7 +186,15 @@ print(json.dumps({"actions": sorted(actions), "described": all(actions.values())
       history: [number, number | null, string][];
       gone: string;
     }>(out);
-    expect(result.actions).toEqual(["drop", "history", "register", "set-metadata", "vacuum"]);
+    expect(result.actions).toEqual([
+      "ClosePreparedStatement",
+      "CreatePreparedStatement",
+      "drop",
+      "history",
+      "register",
+      "set-metadata",
+      "vacuum",
+    ]);
     expect(result.described).toBe(true);
     expect(result.meta).toMatchObject({ description: "demo data", tags: { team: "ml" }, properties: { owner: "me" } });
     expect(result.history).toEqual([

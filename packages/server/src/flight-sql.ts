@@ -1,0 +1,242 @@
+/**
+ * Arrow Flight SQL (FlightSql.proto) over @mlfusion/query: commands arrive as google.protobuf.Any in CMD
+ * descriptors, tickets and action bodies, are decoded here and routed to the query package's handlers. Served:
+ * statements (CommandStatementQuery -> TicketStatementQuery), prepared statements (create/close actions, DoPut
+ * parameters, execution), and the catalog commands GetCatalogs, GetDbSchemas, GetTables, GetTableTypes,
+ * GetSqlInfo. Statement tickets carry the SQL itself, so any server instance can redeem them.
+ */
+import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import { type Any, AnySchema, anyPack } from "@bufbuild/protobuf/wkt";
+import { FusionError, InvalidArgumentError } from "@mlfusion/core";
+import {
+  ActionClosePreparedStatementRequestSchema,
+  ActionCreatePreparedStatementRequestSchema,
+  ActionCreatePreparedStatementResultSchema,
+  CommandGetCatalogsSchema,
+  CommandGetDbSchemasSchema,
+  CommandGetSqlInfoSchema,
+  CommandGetTablesSchema,
+  CommandGetTableTypesSchema,
+  CommandPreparedStatementQuerySchema,
+  CommandStatementQuerySchema,
+  DoPutPreparedStatementResultSchema,
+  TicketStatementQuerySchema,
+} from "@mlfusion/proto";
+import {
+  createFlightSqlStatements,
+  GET_CATALOGS_SCHEMA,
+  GET_DB_SCHEMAS_SCHEMA,
+  GET_SQL_INFO_SCHEMA,
+  GET_TABLE_TYPES_SCHEMA,
+  type GetDbSchemasRequest,
+  type GetTablesRequest,
+  getCatalogs,
+  getDbSchemas,
+  getSqlInfo,
+  getTables,
+  getTablesSchema,
+  getTableTypes,
+  type QueryEngine,
+} from "@mlfusion/query";
+import type { RecordBatch, Schema } from "apache-arrow";
+
+const TYPE_PREFIX = "type.googleapis.com/arrow.flight.protocol.sql.";
+
+/** The DoAction types of Flight SQL this service performs. */
+export const FLIGHT_SQL_ACTIONS: ReadonlyArray<{ type: string; description: string }> = [
+  {
+    type: "CreatePreparedStatement",
+    description: "Flight SQL: prepare a SQL statement (body: Any(ActionCreatePreparedStatementRequest)).",
+  },
+  {
+    type: "ClosePreparedStatement",
+    description: "Flight SQL: release a prepared statement (body: Any(ActionClosePreparedStatementRequest)).",
+  },
+];
+
+/** A decoded Flight SQL command: its message name and bytes. */
+export interface FlightSqlCommand {
+  name: string;
+  value: Uint8Array;
+}
+
+/** The Flight SQL command in `bytes` (an Any with a Flight SQL type URL), or undefined for anything else. */
+export function flightSqlCommand(bytes: Uint8Array): FlightSqlCommand | undefined {
+  let any: Any;
+  try {
+    any = fromBinary(AnySchema, bytes);
+  } catch {
+    // Not an Any at all: another protocol's command.
+    return undefined;
+  }
+  if (!any.typeUrl.startsWith(TYPE_PREFIX)) return undefined;
+  return { name: any.typeUrl.slice(TYPE_PREFIX.length), value: any.value };
+}
+
+function decode<Desc extends DescMessage>(schema: Desc, command: FlightSqlCommand): MessageShape<Desc> {
+  try {
+    return fromBinary(schema, command.value);
+  } catch (error) {
+    throw new InvalidArgumentError(`The Flight SQL ${command.name} is malformed; check the client.`, { cause: error });
+  }
+}
+
+function packed<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): Uint8Array {
+  return toBinary(AnySchema, anyPack(schema, message));
+}
+
+function unsupported(name: string): never {
+  throw new FusionError("UNSUPPORTED_FEATURE", `Flight SQL ${name} is not supported by this server.`);
+}
+
+/** What GetFlightInfo answers for a Flight SQL command: the result schema and the ticket that runs it. */
+export interface FlightSqlPlan {
+  schema: Schema;
+  ticket: Uint8Array;
+}
+
+/** Flight SQL on top of a query engine. */
+export class FlightSqlService {
+  private readonly statements;
+
+  constructor(
+    private readonly engine: QueryEngine,
+    private readonly serverVersion: string,
+  ) {
+    this.statements = createFlightSqlStatements(engine);
+  }
+
+  /** GetFlightInfo / GetSchema: plans a command without running it. */
+  async plan(command: FlightSqlCommand, signal: AbortSignal): Promise<FlightSqlPlan> {
+    switch (command.name) {
+      case "CommandStatementQuery": {
+        const { query } = decode(CommandStatementQuerySchema, command);
+        const schema = await this.statements.statementSchema(query, signal);
+        const ticket = packed(TicketStatementQuerySchema, {
+          $typeName: "arrow.flight.protocol.sql.TicketStatementQuery",
+          statementHandle: Buffer.from(query, "utf8"),
+        });
+        return { schema, ticket };
+      }
+      case "CommandPreparedStatementQuery": {
+        const { preparedStatementHandle } = decode(CommandPreparedStatementQuerySchema, command);
+        return { schema: this.statements.preparedSchema(preparedStatementHandle), ticket: this.ticket(command) };
+      }
+      case "CommandGetCatalogs":
+        return { schema: GET_CATALOGS_SCHEMA, ticket: this.ticket(command) };
+      case "CommandGetDbSchemas":
+        return { schema: GET_DB_SCHEMAS_SCHEMA, ticket: this.ticket(command) };
+      case "CommandGetTables":
+        return {
+          schema: getTablesSchema(decode(CommandGetTablesSchema, command).includeSchema),
+          ticket: this.ticket(command),
+        };
+      case "CommandGetTableTypes":
+        return { schema: GET_TABLE_TYPES_SCHEMA, ticket: this.ticket(command) };
+      case "CommandGetSqlInfo":
+        return { schema: GET_SQL_INFO_SCHEMA, ticket: this.ticket(command) };
+      default:
+        return unsupported(command.name);
+    }
+  }
+
+  private ticket(command: FlightSqlCommand): Uint8Array {
+    return toBinary(AnySchema, {
+      $typeName: "google.protobuf.Any",
+      typeUrl: TYPE_PREFIX + command.name,
+      value: command.value,
+    });
+  }
+
+  /** DoGet: runs what a ticket names. The result is closed by the caller via `close` when present. */
+  async execute(
+    command: FlightSqlCommand,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<RecordBatch> & { schema: Schema; close?: () => void }> {
+    switch (command.name) {
+      case "TicketStatementQuery": {
+        const sql = Buffer.from(decode(TicketStatementQuerySchema, command).statementHandle).toString("utf8");
+        return this.statements.executeStatement(sql, signal);
+      }
+      case "CommandPreparedStatementQuery":
+        return this.statements.executePrepared(
+          decode(CommandPreparedStatementQuerySchema, command).preparedStatementHandle,
+          signal,
+        );
+      case "CommandGetCatalogs":
+        decode(CommandGetCatalogsSchema, command);
+        return getCatalogs(this.engine, signal);
+      case "CommandGetDbSchemas": {
+        const request = decode(CommandGetDbSchemasSchema, command);
+        const options: GetDbSchemasRequest = {};
+        if (request.catalog !== undefined) options.catalog = request.catalog;
+        if (request.dbSchemaFilterPattern !== undefined) options.dbSchemaFilterPattern = request.dbSchemaFilterPattern;
+        return getDbSchemas(this.engine, options, signal);
+      }
+      case "CommandGetTables": {
+        const request = decode(CommandGetTablesSchema, command);
+        const options: GetTablesRequest = { includeSchema: request.includeSchema, tableTypes: request.tableTypes };
+        if (request.catalog !== undefined) options.catalog = request.catalog;
+        if (request.dbSchemaFilterPattern !== undefined) options.dbSchemaFilterPattern = request.dbSchemaFilterPattern;
+        if (request.tableNameFilterPattern !== undefined) {
+          options.tableNameFilterPattern = request.tableNameFilterPattern;
+        }
+        return getTables(this.engine, options, signal);
+      }
+      case "CommandGetTableTypes":
+        decode(CommandGetTableTypesSchema, command);
+        return getTableTypes();
+      case "CommandGetSqlInfo":
+        return getSqlInfo(decode(CommandGetSqlInfoSchema, command).info, {
+          serverName: "ML Fusion",
+          serverVersion: this.serverVersion,
+        });
+      default:
+        return unsupported(command.name);
+    }
+  }
+
+  /** DoAction: the prepared statement actions; returns the result bodies, or undefined for other types. */
+  async action(type: string, body: Uint8Array, signal: AbortSignal): Promise<Uint8Array[] | undefined> {
+    if (type === "CreatePreparedStatement") {
+      const command = this.command(body, "ActionCreatePreparedStatementRequest");
+      const { query } = decode(ActionCreatePreparedStatementRequestSchema, command);
+      const created = await this.statements.createPreparedStatement(query, signal);
+      return [
+        packed(ActionCreatePreparedStatementResultSchema, {
+          $typeName: "arrow.flight.protocol.sql.ActionCreatePreparedStatementResult",
+          preparedStatementHandle: created.handle,
+          datasetSchema: created.datasetSchemaIpc,
+          parameterSchema: created.parameterSchemaIpc,
+        }),
+      ];
+    }
+    if (type === "ClosePreparedStatement") {
+      const command = this.command(body, "ActionClosePreparedStatementRequest");
+      this.statements.closePreparedStatement(
+        decode(ActionClosePreparedStatementRequestSchema, command).preparedStatementHandle,
+      );
+      return [];
+    }
+    return undefined;
+  }
+
+  private command(body: Uint8Array, expected: string): FlightSqlCommand {
+    const command = flightSqlCommand(body);
+    if (command === undefined || command.name !== expected) {
+      throw new InvalidArgumentError(`The action body must be Any(${expected}).`);
+    }
+    return command;
+  }
+
+  /** DoPut: binds the parameters of a prepared statement; returns PutResult.app_metadata. */
+  async put(command: FlightSqlCommand, batches: AsyncIterable<RecordBatch>): Promise<Uint8Array> {
+    if (command.name !== "CommandPreparedStatementQuery") return unsupported(`DoPut of ${command.name}`);
+    const { preparedStatementHandle } = decode(CommandPreparedStatementQuerySchema, command);
+    await this.statements.bindParameters(preparedStatementHandle, batches);
+    return toBinary(DoPutPreparedStatementResultSchema, {
+      $typeName: "arrow.flight.protocol.sql.DoPutPreparedStatementResult",
+      preparedStatementHandle,
+    });
+  }
+}
