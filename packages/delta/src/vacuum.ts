@@ -44,7 +44,7 @@ export async function vacuum(store: ObjectStore, options: VacuumOptions = {}): P
   const retentionMs = retentionHours * 3_600_000;
   if ((options.enforceRetentionDuration ?? true) && retentionMs < configuredMs) {
     throw new InvalidArgumentError(
-      `A retention of ${retentionHours} hours is shorter than the table's ${configuredMs / 3_600_000} hours and could delete files that concurrent readers or time travel still need; pass enforceRetentionDuration: false to force it.`,
+      `A retention of ${retentionHours} hours is shorter than the table's ${configuredMs / 3_600_000} hours and could delete files that concurrent readers or time travel still need; force it with enforceRetentionDuration: false (CLI: fusion delta vacuum --no-enforce-retention).`,
     );
   }
   const cutoff = Date.now() - retentionMs;
@@ -61,9 +61,18 @@ export async function vacuum(store: ObjectStore, options: VacuumOptions = {}): P
       if (dv !== undefined) keep.add(dv);
     }
   }
-  const candidates = (await store.list("", signal === undefined ? {} : { signal })).filter(
+  const listed = await store.list(
+    "",
+    signal === undefined ? { includeIncomplete: true } : { signal, includeIncomplete: true },
+  );
+  const nested = nestedTableRoots(listed);
+  const candidates = listed.filter(
     (meta) =>
-      !meta.path.startsWith(LOG_FOLDER) && !isHidden(meta.path) && !keep.has(meta.path) && meta.lastModified < cutoff,
+      meta.lastModified < cutoff &&
+      !meta.path.startsWith(LOG_FOLDER) &&
+      !nested.some((root) => meta.path.startsWith(root)) &&
+      // Leftovers of writes that never completed (a crashed writer) are ours to remove, wherever they are.
+      (meta.incomplete === true || (!isHidden(meta.path) && !keep.has(meta.path))),
   );
   const deleted = candidates.map((meta) => meta.path);
   if (options.dryRun !== true) {
@@ -73,6 +82,19 @@ export async function vacuum(store: ObjectStore, options: VacuumOptions = {}): P
     }
   }
   return { deleted };
+}
+
+/**
+ * Folders inside the table that are Delta tables themselves (they hold a `_delta_log/`): their files belong to
+ * that table, never to this one's vacuum. Returned as path prefixes ending in `/`.
+ */
+function nestedTableRoots(listed: readonly { path: string }[]): string[] {
+  const roots = new Set<string>();
+  for (const { path } of listed) {
+    const at = path.indexOf(`/${LOG_FOLDER}`);
+    if (at > 0) roots.add(path.slice(0, at + 1));
+  }
+  return [...roots];
 }
 
 /** Hidden files and folders (`_...` except partition folders `_x=1`, and `.…`) belong to other tools. */

@@ -166,11 +166,20 @@ export function registerDeltaCommands(program: Command, ctx: CliContext): void {
     .command("vacuum")
     .description("Delete data files no longer referenced by the table and older than the retention period.")
     .argument("<path>", "table folder")
-    .option("--retention-hours <n>", "keep unreferenced files younger than this (default 168 = 7 days)", parseCount)
+    .option(
+      "--retention-hours <n>",
+      "keep unreferenced files younger than this (default: the table's delta.deletedFileRetentionDuration, else 168 = 7 days)",
+      parseCount,
+    )
     .option("--dry-run", "only list what would be deleted", false)
-    .action(async (path: string, opts: { retentionHours?: number; dryRun: boolean }) => {
+    .option(
+      "--no-enforce-retention",
+      "allow a retention shorter than the table's delta.deletedFileRetentionDuration (breaks time travel and readers of old versions)",
+    )
+    .action(async (path: string, opts: { retentionHours?: number; dryRun: boolean; enforceRetention: boolean }) => {
       const result = await vacuum(tableStore(ctx, path, true), {
         dryRun: opts.dryRun,
+        enforceRetentionDuration: opts.enforceRetention,
         ...(opts.retentionHours === undefined ? {} : { retentionHours: opts.retentionHours }),
       });
       for (const file of result.deleted) ctx.print(file);

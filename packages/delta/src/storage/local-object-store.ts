@@ -6,6 +6,9 @@ import { pipeline } from "node:stream/promises";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "@mlfusion/core";
 import type { ObjectMeta, ObjectStore } from "./object-store.js";
 
+/** Name prefix of the temporary files a write goes through before it is renamed or linked into place. */
+const TEMP_PREFIX = ".tmp-";
+
 /**
  * An ObjectStore over a local folder: the embedded default. Writes go to a temporary file first and are
  * renamed (put) or hard-linked (putIfAbsent, atomic and exclusive on POSIX file systems) into place, so a
@@ -34,18 +37,26 @@ class LocalObjectStore implements ObjectStore {
     return full;
   }
 
-  async list(prefix: string, options: { startAfter?: string; signal?: AbortSignal } = {}): Promise<ObjectMeta[]> {
+  async list(
+    prefix: string,
+    options: { startAfter?: string; signal?: AbortSignal; includeIncomplete?: boolean } = {},
+  ): Promise<ObjectMeta[]> {
     const slash = prefix.lastIndexOf("/");
     const folder = slash >= 0 ? prefix.slice(0, slash) : "";
     const out: ObjectMeta[] = [];
-    await this.walk(this.resolvePath(folder), out, options.signal);
+    await this.walk(this.resolvePath(folder), out, options.signal, options.includeIncomplete === true);
     const startAfter = options.startAfter;
     return out
       .filter((o) => o.path.startsWith(prefix) && (startAfter === undefined || o.path > startAfter))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  private async walk(dir: string, out: ObjectMeta[], signal: AbortSignal | undefined): Promise<void> {
+  private async walk(
+    dir: string,
+    out: ObjectMeta[],
+    signal: AbortSignal | undefined,
+    includeIncomplete: boolean,
+  ): Promise<void> {
     signal?.throwIfAborted();
     let entries: import("node:fs").Dirent[];
     try {
@@ -57,15 +68,23 @@ class LocalObjectStore implements ObjectStore {
     for (const entry of entries) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) {
-        await this.walk(full, out, signal);
+        await this.walk(full, out, signal, includeIncomplete);
       } else if (entry.isFile()) {
-        if (entry.name.startsWith(".tmp-")) continue; // in-flight writes of this store
+        // Temporary files of this store: writes in flight, or leftovers of a crashed process.
+        const incomplete = entry.name.startsWith(TEMP_PREFIX);
+        if (incomplete && !includeIncomplete) continue;
         const info = await stat(full).catch((error: unknown) => {
           if (isErrno(error, "ENOENT")) return undefined; // removed while listing
           throw error;
         });
         if (info === undefined) continue;
-        out.push({ path: toPosix(relative(this.root, full)), size: info.size, lastModified: info.mtimeMs });
+        const meta: ObjectMeta = {
+          path: toPosix(relative(this.root, full)),
+          size: info.size,
+          lastModified: info.mtimeMs,
+        };
+        if (incomplete) meta.incomplete = true;
+        out.push(meta);
       }
     }
   }
@@ -142,7 +161,7 @@ class LocalObjectStore implements ObjectStore {
   async putStream(path: string, chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<{ size: number }> {
     const target = this.resolvePath(path);
     await mkdir(dirname(target), { recursive: true });
-    const temp = join(dirname(target), `.tmp-${randomUUID()}`);
+    const temp = join(dirname(target), `${TEMP_PREFIX}${randomUUID()}`);
     let size = 0;
     try {
       const counted = (async function* () {
@@ -166,7 +185,7 @@ class LocalObjectStore implements ObjectStore {
 
   private async writeTemp(target: string, data: Uint8Array, signal: AbortSignal | undefined): Promise<string> {
     await mkdir(dirname(target), { recursive: true });
-    const temp = join(dirname(target), `.tmp-${randomUUID()}`);
+    const temp = join(dirname(target), `${TEMP_PREFIX}${randomUUID()}`);
     try {
       await writeFile(temp, data, signal === undefined ? {} : { signal });
     } catch (error) {

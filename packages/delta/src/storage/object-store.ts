@@ -6,6 +6,8 @@ export interface ObjectMeta {
   size: number;
   /** Last modification time, epoch milliseconds. */
   lastModified: number;
+  /** True for the leftover of a write that never completed (listed only with `includeIncomplete`). */
+  incomplete?: boolean;
 }
 
 /**
@@ -22,7 +24,10 @@ export interface ObjectStore {
    * Lists objects whose path starts with `prefix` (a folder such as `_delta_log/` or any path prefix),
    * recursively, sorted by path. Missing folders list as empty.
    */
-  list(prefix: string, options?: { startAfter?: string; signal?: AbortSignal }): Promise<ObjectMeta[]>;
+  list(
+    prefix: string,
+    options?: { startAfter?: string; signal?: AbortSignal; includeIncomplete?: boolean },
+  ): Promise<ObjectMeta[]>;
   /** Metadata of one object; NotFoundError when absent. */
   head(path: string): Promise<ObjectMeta>;
   /** The whole object; NotFoundError when absent. */
