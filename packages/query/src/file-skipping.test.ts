@@ -107,6 +107,11 @@ describe("skipFiles", () => {
     ]);
   });
 
+  it("drops all-null files and null partitions for IS NOT NULL", () => {
+    expect(paths([{ column: "name", op: "not null", values: [] }])).toEqual(["a", "c", "d"]);
+    expect(paths([{ column: "region", op: "not null", values: [] }])).toEqual(["a", "b", "d"]);
+  });
+
   it("keeps files that may match any side of an OR on one column", () => {
     const or = (...alternatives: ColumnFilter[]): ColumnFilter => ({
       column: "id",

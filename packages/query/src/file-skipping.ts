@@ -53,6 +53,8 @@ function compileFilter(
   filter: ColumnFilter,
   domain: Domain,
 ): ((min: Value | undefined, max: Value | undefined) => boolean) | undefined {
+  // All-null files and null partitions are dropped before this is asked; any other file may hold a non-null value.
+  if (filter.op === "not null") return () => true;
   if (filter.op === "or") {
     const alternatives = (filter.alternatives ?? []).map((f) => compileFilter(f, domain));
     if (alternatives.length === 0 || alternatives.some((a) => a === undefined)) return undefined;
@@ -77,7 +79,7 @@ function rangeMayMatch(
   domain: Domain,
   min: Value | undefined,
   max: Value | undefined,
-  op: Exclude<ColumnFilter["op"], "or">,
+  op: Exclude<ColumnFilter["op"], "or" | "not null">,
   lits: readonly Value[],
 ): boolean {
   const c = (a: Value | undefined, b: Value | undefined): number | undefined =>

@@ -19,7 +19,7 @@ export interface TableReference {
 /** A comparison of one column with literals, from a conjunct of a WHERE clause. Null-rejecting by construction. */
 export interface ColumnFilter {
   readonly column: string;
-  readonly op: "=" | "<" | "<=" | ">" | ">=" | "in" | "between" | "or";
+  readonly op: "=" | "<" | "<=" | ">" | ">=" | "in" | "between" | "or" | "not null";
   readonly values: readonly Literal[];
   /** For `or`: comparisons of the same column, any of which may hold (`x = 1 OR x > 5`). */
   readonly alternatives?: readonly ColumnFilter[];
@@ -256,6 +256,13 @@ function columnFilterOf(expr: AstNode): { qualifier: string | undefined; filter:
     const values = rest.map(literalOf);
     if (values.some((v) => v === undefined)) return undefined;
     return { qualifier: col.qualifier, filter: { column: col.column, op: "in", values: values.filter(isLiteral) } };
+  }
+  if (type === "OPERATOR_IS_NOT_NULL") {
+    const [operand] = list(expr, "children").filter(isNode);
+    const col = columnOf(operand);
+    return col === undefined
+      ? undefined
+      : { qualifier: col.qualifier, filter: { column: col.column, op: "not null", values: [] } };
   }
   if (type === "COMPARE_BETWEEN") {
     const col = columnOf(child(expr, "input"));
