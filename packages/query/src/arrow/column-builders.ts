@@ -178,7 +178,7 @@ class DecimalBuilder implements ColumnBuilder {
   flush(): Data {
     const length = this.length;
     const validity = this.validity.take(length);
-    const data = new Uint32Array(this.values.slice(0, length * 4).buffer);
+    const data = new Uint32Array(this.values.buffer, 0, length * 4);
     this.values = new Int32Array(this.capacity * 4);
     this.length = 0;
     return makeData({ type: this.type, length, data, ...validity });
@@ -250,11 +250,14 @@ class StringBuilder implements ColumnBuilder {
   flush(): Data {
     const length = this.length;
     const validity = this.validity.take(length);
-    const valueOffsets = this.offsets.slice(0, length + 1);
-    const data = this.bytes.slice(0, this.used);
+    // Hand the buffers over (no copy) and start fresh ones, sized like the batch just cut.
+    const valueOffsets = this.offsets.subarray(0, length + 1);
+    const data = this.bytes.subarray(0, this.used);
+    this.offsets = new Int32Array(this.offsets.length);
+    this.bytes = new Uint8Array(Math.max(1 << 16, this.used + 12));
+    this.bytesView = new DataView(this.bytes.buffer);
     this.used = 0;
     this.length = 0;
-    this.offsets[0] = 0;
     return new Data(this.type, 0, length, validity.nullCount, {
       [BufferType.OFFSET]: valueOffsets,
       [BufferType.DATA]: data,
