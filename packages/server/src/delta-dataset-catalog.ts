@@ -185,11 +185,11 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     batches: AsyncIterable<RecordBatch>,
     options: WriteOptions,
   ): Promise<WriteResult> {
-    const store = await this.store(key);
-    if (options.mode === "append") {
-      const existing = await this.existingSchema(key);
-      if (existing !== undefined) checkAppendSchema(existing, schema);
-    }
+    const { path, registered } = await this.location(key);
+    const store = createLocalObjectStore(path);
+    const existing = await this.existingSchema(key);
+    if (existing === undefined && !registered) await this.assertNotNested(key, path);
+    if (options.mode === "append" && existing !== undefined) checkAppendSchema(existing, schema);
     // Peek so that an empty stream still creates the table with the sender's schema.
     const iterator = singleChunkDictionaries(batches)[Symbol.asyncIterator]();
     const first = await iterator.next();
@@ -209,7 +209,7 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     }
     if (options.predicate !== undefined) writeOptions.predicate = options.predicate;
     if (options.signal !== undefined) writeOptions.signal = options.signal;
-    if (!(await this.exists(key))) writeOptions.name = key[key.length - 1] ?? "";
+    if (existing === undefined) writeOptions.name = key[key.length - 1] ?? "";
     const result = await writeDeltaTable(store, data, writeOptions);
     this.log.info({ dataset: formatAssetKey(key), version: result.version, rows: result.numRows }, "dataset written");
     return { version: result.version, numFiles: result.numFiles, numRows: result.numRows, bytes: result.bytes };
@@ -217,6 +217,28 @@ class DeltaDatasetCatalog implements DatasetCatalog {
 
   private async exists(key: AssetKey): Promise<boolean> {
     return (await this.existingSchema(key)) !== undefined;
+  }
+
+  /**
+   * A new dataset's folder may neither lie inside another dataset's table (its files would be that table's
+   * orphans, removed by its vacuum and its drop) nor contain datasets of its own (a key that is another's area).
+   */
+  private async assertNotNested(key: AssetKey, path: string): Promise<void> {
+    for (let depth = 1; depth < key.length; depth++) {
+      const ancestor = key.slice(0, depth);
+      if (await isDeltaTableFolder(resolve(this.root, ...ancestor))) {
+        throw new InvalidArgumentError(
+          `Dataset ${formatAssetKey(key)} cannot be created inside dataset ${formatAssetKey(ancestor)}; choose a key that does not extend an existing dataset's key.`,
+        );
+      }
+    }
+    const inside: AssetKey[] = [];
+    await this.walk(path, [...key], inside, undefined);
+    if (inside.length > 0) {
+      throw new InvalidArgumentError(
+        `Dataset ${formatAssetKey(key)} cannot be created: ${formatAssetKey(key)} is an area holding ${inside.map(formatAssetKey).join(", ")}; choose another key.`,
+      );
+    }
   }
 
   private async existingSchema(key: AssetKey): Promise<Schema | undefined> {
@@ -342,4 +364,13 @@ function toDatasetMetadata(
 
 function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && "code" in error && error.code === code;
+}
+
+async function isDeltaTableFolder(dir: string): Promise<boolean> {
+  try {
+    return (await stat(join(dir, "_delta_log"))).isDirectory();
+  } catch (error) {
+    if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return false;
+    throw error;
+  }
 }

@@ -130,3 +130,23 @@ ${STILL_SERVING}`,
   expect(errors.listed).toBe("[]");
   expect(serving).toBe(true);
 });
+
+test("refuses a dataset inside another dataset, or over an area holding datasets, and loses no data", async () => {
+  const out = await flightPython(
+    server.url,
+    `
+put(["nest", "outer"], pa.table({"v": [1, 2]}))
+put(["nest", "area", "inner"], pa.table({"v": [3]}))
+errors = {
+  "inside": error_of(lambda: put(["nest", "outer", "child"], pa.table({"v": [9]}))),
+  "over_area": error_of(lambda: put(["nest", "area"], pa.table({"v": [9]}))),
+}
+print(json.dumps({"errors": errors, "outer": get(["nest", "outer"])[1].num_rows, "inner": get(["nest", "area", "inner"])[1].num_rows}))
+`,
+  );
+  const result = lastJson<{ errors: Record<string, string>; outer: number; inner: number }>(out);
+  expect(result.errors.inside).toMatch(/^ArrowInvalid: .*cannot be created inside dataset nest\/outer/);
+  expect(result.errors.over_area).toMatch(/^ArrowInvalid: .*nest\/area is an area holding nest\/area\/inner/);
+  expect(result.outer).toBe(2);
+  expect(result.inner).toBe(1);
+});
