@@ -5,6 +5,7 @@ import {
   Data,
   DataType,
   type Field,
+  makeBuilder,
   makeData,
   RecordBatch,
   type Schema,
@@ -182,7 +183,8 @@ function castLeaf(data: Data, target: ArrowDataType, column: string): Data {
 /** Materializes a dictionary-encoded column as its value type. */
 function decodeDictionary(data: Data, column: string): Data {
   const source = data.type;
-  const dictionary = data.dictionary?.data[0];
+  const chunks = data.dictionary?.data ?? [];
+  const dictionary = chunks[0];
   if (!DataType.isDictionary(source) || dictionary === undefined) {
     throw new InvalidArgumentError(`Column ${column} is dictionary-encoded without a dictionary.`);
   }
@@ -194,6 +196,7 @@ function decodeDictionary(data: Data, column: string): Data {
   const isValid = (i: number): boolean =>
     nullBitmap === undefined || ((nullBitmap[i >> 3] ?? 0) & (1 << (i & 7))) !== 0;
   if (
+    chunks.length === 1 &&
     (DataType.isUtf8(valueType) || DataType.isBinary(valueType)) &&
     dictionary.valueOffsets instanceof Int32Array &&
     dictionary.values instanceof Uint8Array
@@ -218,9 +221,14 @@ function decodeDictionary(data: Data, column: string): Data {
     }
     return buildData(valueType, n, data.nullCount, { validity: nullBitmap, offsets, values: bytes });
   }
-  throw new InvalidArgumentError(
-    `Column ${column} is a dictionary of ${String(valueType)}; only string and binary dictionaries can be written. Decode it first.`,
-  );
+  // Any other dictionary (other value types, or a dictionary grown by IPC deltas into several chunks): decode
+  // value by value through the dictionary vector, which resolves indices across its chunks.
+  const values = data.dictionary;
+  const builder = makeBuilder({ type: valueType, nullValues: [null, undefined] });
+  for (let i = 0; i < n; i++) {
+    builder.append(isValid(i) ? values?.get(Number(indices[o + i] ?? 0)) : null);
+  }
+  return builder.finish().flush();
 }
 
 type DataBuffers = Exclude<ConstructorParameters<typeof Data>[4], Data | undefined>;
