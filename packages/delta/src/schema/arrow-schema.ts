@@ -62,6 +62,8 @@ export function toArrowField(field: StructField, applyHints = true): Field {
     typeof hint === "string" ? arrowTypeFromHint(hint, field.type, applyHints) : toArrowType(field.type, applyHints);
   const metadata = new Map<string, string>();
   for (const [k, v] of Object.entries(field.metadata)) {
+    // Once applied, the hint is the field's type itself: users see the type, not our bookkeeping.
+    if (applyHints && k === ARROW_TYPE_KEY) continue;
     metadata.set(k, typeof v === "string" ? v : JSON.stringify(v));
   }
   return new Field(field.name, type, field.nullable, metadata);
