@@ -5,13 +5,16 @@ export type {
   DataFile,
   DatasetCatalog,
   DatasetSnapshot,
+  DeletionVector,
   FileStats,
+  PhysicalType,
   TimeTravel,
 } from "./dataset-catalog.js";
 export { formatAssetKey } from "./dataset-catalog.js";
 export { parseTimestampLiteral, quoteKey } from "./dataset-resolution.js";
 export type { DeltaCatalogOptions } from "./delta-catalog.js";
 export { createDeltaCatalog } from "./delta-catalog.js";
+export type { QueryParameter } from "./duckdb-statement.js";
 // Flight SQL command handling (FlightSql.proto): the server decodes protobuf and routes to these.
 export type { GetDbSchemasRequest, GetTablesRequest, SqlTableName } from "./flight-sql/catalog-commands.js";
 export {
@@ -32,13 +35,7 @@ export type { SqlInfoOptions } from "./flight-sql/sql-info.js";
 export { GET_SQL_INFO_SCHEMA, getSqlInfo, SqlInfo } from "./flight-sql/sql-info.js";
 export type { CreatedPreparedStatement, FlightSqlStatements } from "./flight-sql/statements.js";
 export { createFlightSqlStatements } from "./flight-sql/statements.js";
-export type {
-  DatasetScan,
-  PreparedQuery,
-  QueryEngine,
-  QueryEngineOptions,
-  QueryOptions,
-  QueryParameter,
-  QueryResult,
-} from "./query-engine.js";
+export type { PreparedQuery, QueryEngine, QueryEngineOptions, QueryOptions } from "./query-engine.js";
 export { createQueryEngine } from "./query-engine.js";
+export type { DatasetScan } from "./query-plan.js";
+export type { QueryResult } from "./query-result.js";

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { FusionError, NotFoundError } from "@mlfusion/core";
 import { type DataType, type RecordBatch, type Schema, Type } from "apache-arrow";
-import type { QueryEngine, QueryParameter, QueryResult } from "../query-engine.js";
+import type { QueryParameter } from "../duckdb-statement.js";
+import type { QueryEngine } from "../query-engine.js";
+import type { QueryResult } from "../query-result.js";
 import { serializeSchema } from "./flight-sql-result.js";
 
 /** ActionCreatePreparedStatementResult, with the schemas both as Arrow and as the IPC bytes the proto carries. */

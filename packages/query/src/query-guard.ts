@@ -1,0 +1,56 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { FusionError } from "@mlfusion/core";
+import { fromDuckDBError } from "./query-errors.js";
+
+/** Deadline and cancellation for one query: interrupts DuckDB and remembers why. */
+export interface QueryGuard {
+  check(): void;
+  translate(error: unknown, sql: string): FusionError;
+  dispose(): void;
+}
+
+/** Arms the query's time limit and its AbortSignal; both interrupt DuckDB on `connection`. */
+export function createGuard(
+  connection: DuckDBConnection,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): QueryGuard {
+  let reason: "deadline" | "cancelled" | undefined;
+  const stop = (why: "deadline" | "cancelled") => {
+    reason ??= why;
+    connection.interrupt();
+  };
+  const timer = setTimeout(() => stop("deadline"), timeoutMs);
+  timer.unref();
+  const onAbort = () => stop("cancelled");
+  signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal?.aborted) reason = "cancelled";
+  const stopped = (): FusionError | undefined => {
+    if (reason === "deadline") {
+      return new FusionError(
+        "DEADLINE_EXCEEDED",
+        `The query ran longer than its ${timeoutMs} ms limit and was stopped; narrow it (filters, LIMIT) or raise query.timeoutMs.`,
+        { details: { timeoutMs } },
+      );
+    }
+    if (reason === "cancelled") return new FusionError("CANCELLED", "The query was cancelled.");
+    return undefined;
+  };
+  return {
+    check: () => {
+      const error = stopped();
+      if (error !== undefined) throw error;
+    },
+    translate: (error, sql) => stopped() ?? fromDuckDBError(error, sql),
+    dispose: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+/** Disarms the guard and closes the query's connection (its temp tables go with it). */
+export function release(connection: DuckDBConnection, guard: QueryGuard): void {
+  guard.dispose();
+  connection.closeSync();
+}

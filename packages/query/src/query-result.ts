@@ -1,0 +1,78 @@
+import type { DuckDBResult } from "@duckdb/node-api";
+import { FusionError } from "@mlfusion/core";
+import type { RecordBatch, Schema } from "apache-arrow";
+import type { NativeKind } from "./arrow/native-kinds.js";
+import { resultBatches } from "./arrow/result-batches.js";
+import type { QueryGuard } from "./query-guard.js";
+import type { DatasetScan } from "./query-plan.js";
+
+/**
+ * A running query: its Arrow schema, how it read each dataset, and its rows as RecordBatches. Iterate it (once)
+ * or call `close()`; either releases the DuckDB connection.
+ */
+export interface QueryResult extends AsyncIterable<RecordBatch> {
+  readonly schema: Schema;
+  readonly scans: readonly DatasetScan[];
+  close(): void;
+}
+
+/** A result with a schema and no rows (a prepared-only query). */
+export function emptyResult(schema: Schema, scans: DatasetScan[], close: () => void): QueryResult {
+  let closed = false;
+  const once = () => {
+    if (!closed) {
+      closed = true;
+      close();
+    }
+  };
+  return {
+    schema,
+    scans,
+    close: once,
+    [Symbol.asyncIterator]: () => {
+      once();
+      return emptyIterator();
+    },
+  };
+}
+
+async function* emptyIterator(): AsyncGenerator<RecordBatch> {
+  // A prepared-only result has a schema but no rows.
+}
+
+/** The rows of a running DuckDB result, streamed once; errors pass through the guard's translation. */
+export function streamingResult(
+  stream: DuckDBResult,
+  schema: Schema,
+  kinds: NativeKind[],
+  scans: DatasetScan[],
+  guard: QueryGuard,
+  sql: string,
+  close: () => void,
+): QueryResult {
+  let closed = false;
+  let started = false;
+  const once = () => {
+    if (!closed) {
+      closed = true;
+      close();
+    }
+  };
+  return {
+    schema,
+    scans,
+    close: once,
+    async *[Symbol.asyncIterator]() {
+      if (started) throw new FusionError("INVALID_ARGUMENT", "A query result can be iterated only once.");
+      started = true;
+      try {
+        yield* resultBatches(stream, schema, kinds, () => guard.check());
+        guard.check();
+      } catch (error) {
+        throw guard.translate(error, sql);
+      } finally {
+        once();
+      }
+    },
+  };
+}
