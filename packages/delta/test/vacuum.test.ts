@@ -48,8 +48,9 @@ describe("vacuum", () => {
     }
     const result = await vacuum(outer, { retentionHours: 0, enforceRetentionDuration: false });
     expect(result.deleted).toEqual([]);
-    const rows = [];
-    for await (const batch of (await DeltaTable.open(inner)).scan()) rows.push(...batch.getChild("x")?.toArray());
+    const rows: number[] = [];
+    for await (const batch of (await DeltaTable.open(inner)).scan())
+      rows.push(...(batch.getChild("x")?.toArray() ?? []));
     expect(rows).toEqual([7, 8]);
   });
 });
