@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { chmod, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { createTempDir, fusionBin, repoRoot, type TempDir } from "@mlfusion/testing";
+import { createTempDir, fusionBin, isolatedEnv, repoRoot, type TempDir } from "@mlfusion/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 function readmeBlock(tag: string): string {
@@ -61,7 +61,7 @@ describe("README", () => {
         ["-euo", "pipefail", "-c", script],
         {
           cwd: dir.path,
-          env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, HOME: dir.path, FF_PORT: String(port) },
+          env: { ...isolatedEnv(), PATH: `${bin}:${process.env.PATH ?? ""}`, HOME: dir.path, FF_PORT: String(port) },
           timeout: 240_000,
         },
         (error, out, err) => resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout: out, stderr: err }),

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { FusionError, InvalidArgumentError, NotFoundError } from "@mlfusion/core";
 
 /** The workspace folder name, at the git repository's root (project workspace) or in the home folder (global). */
@@ -87,11 +87,67 @@ export async function initWorkspace(options: { cwd: string; global: boolean; hom
   return { workspace: { dir, kind }, created };
 }
 
-/** Removes the workspace's data (every dataset) but keeps its configuration. */
-export async function clearWorkspace(workspace: Workspace, dataRoot: string): Promise<void> {
+/**
+ * Deletes every dataset of the workspace: each folder under the data root that holds a Delta table
+ * (`_delta_log/`), the external-table registry, then the area folders left empty. Nothing else is touched, and a
+ * data root that is the file-system root, the home folder, or the workspace or one of its ancestors is refused.
+ * Returns the dataset folders removed.
+ */
+export async function clearWorkspace(
+  workspace: Workspace,
+  dataRoot: string,
+  home: string = homedir(),
+): Promise<string[]> {
   const root = resolve(workspace.dir, dataRoot);
-  await rm(root, { recursive: true, force: true });
+  const workspaceDir = resolve(workspace.dir);
+  const unsafe =
+    root === dirname(root) ||
+    root === resolve(home) ||
+    workspaceDir === root ||
+    workspaceDir.startsWith(`${root}${sep}`);
+  if (unsafe) {
+    throw new InvalidArgumentError(
+      `Refusing to clear ${root}: the data root must be a folder of its own, not the workspace, one of its parents, your home or the file-system root; fix storage.dataRoot / FF_DATA_ROOT.`,
+    );
+  }
+  const datasets: string[] = [];
+  await findTables(root, datasets);
+  for (const dir of datasets) await rm(dir, { recursive: true, force: true });
+  await rm(join(root, ".registry.json"), { force: true });
+  await removeEmptyFolders(root, root);
   await mkdir(root, { recursive: true });
+  return datasets;
+}
+
+async function findTables(dir: string, out: string[]): Promise<void> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (error instanceof Error && "code" in error && (error.code === "ENOENT" || error.code === "ENOTDIR")) return;
+    throw error;
+  }
+  if (entries.some((e) => e.isDirectory() && e.name === "_delta_log")) {
+    out.push(dir);
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.isDirectory() && !entry.isSymbolicLink()) await findTables(join(dir, entry.name), out);
+  }
+}
+
+async function removeEmptyFolders(dir: string, root: string): Promise<void> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (error instanceof Error && "code" in error && error.code === "ENOENT") return;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (entry.isDirectory() && !entry.isSymbolicLink()) await removeEmptyFolders(join(dir, entry.name), root);
+  }
+  if (dir !== root && (await readdir(dir)).length === 0) await rmdir(dir);
 }
 
 /** Reads the workspace's config file as untyped JSON (validated by the config loader). */

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTempDir, runFusion, type TempDir } from "@mlfusion/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -46,13 +46,33 @@ describe("fusion env", () => {
     expect(existsSync(join(home, ".mlfusion", "config.json"))).toBe(true);
   });
 
-  it("clear refuses without --yes and keeps the configuration with it", async () => {
+  it("clear refuses without --yes, deletes only datasets, and keeps the configuration", async () => {
     await runFusion(["env", "init", "--global"], { cwd: dir.path, env: { HOME: home } });
+    const data = join(home, ".mlfusion", "data");
+    await mkdir(join(data, "demo", "sales", "_delta_log"), { recursive: true });
+    await writeFile(join(data, "demo", "sales", "_delta_log", "00000000000000000000.json"), "{}\n");
+    await writeFile(join(data, "notes.txt"), "not a dataset");
     const refused = await runFusion(["env", "clear"], { cwd: dir.path, env: { HOME: home } });
     expect(refused.code).toBe(2);
+    expect(existsSync(join(data, "demo", "sales"))).toBe(true);
     const cleared = await runFusion(["env", "clear", "--yes"], { cwd: dir.path, env: { HOME: home } });
     expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toContain("Deleted 1 datasets");
+    expect(existsSync(join(data, "demo"))).toBe(false);
+    expect(existsSync(join(data, "notes.txt"))).toBe(true);
     expect(existsSync(join(home, ".mlfusion", "config.json"))).toBe(true);
-    expect(existsSync(join(home, ".mlfusion", "data"))).toBe(true);
+  });
+
+  it("clear refuses a data root that is the workspace or one of its parents", async () => {
+    await runFusion(["env", "init", "--global"], { cwd: dir.path, env: { HOME: home } });
+    for (const root of [".", "..", "/"]) {
+      const result = await runFusion(["env", "clear", "--yes"], {
+        cwd: dir.path,
+        env: { HOME: home, FF_DATA_ROOT: root },
+      });
+      expect(result.code, root).toBe(2);
+      expect(result.stderr).toMatch(/Refusing to clear/);
+    }
+    expect(existsSync(join(home, ".mlfusion", "config.json"))).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { createTempDir, fusionBin, runFusion, runPython, type TempDir } from "@mlfusion/testing";
+import { createTempDir, fusionBin, isolatedEnv, runFusion, runPython, type TempDir } from "@mlfusion/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 function fusion(args: string[], cwd: string, env: Record<string, string>) {
@@ -28,7 +28,7 @@ beforeAll(async () => {
   env = { HOME: join(dir.path, "home"), FF_LOG_LEVEL: "warn" };
   server = spawn(process.execPath, [fusionBin, "start", "flight", "--port", "0"], {
     cwd: repo,
-    env: { ...process.env, ...env },
+    env: { ...isolatedEnv(), ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = createInterface({ input: server.stdout as NodeJS.ReadableStream });

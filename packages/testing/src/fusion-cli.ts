@@ -32,7 +32,7 @@ export function runFusion(
       [fusionBin, ...args],
       {
         cwd: options.cwd ?? repoRoot,
-        env: { ...process.env, NO_COLOR: "1", ...options.env },
+        env: { ...isolatedEnv(), NO_COLOR: "1", ...options.env },
         timeout: options.timeoutMs ?? 120_000,
         maxBuffer: 64 * 1024 * 1024,
       },
@@ -42,4 +42,16 @@ export function runFusion(
       },
     );
   });
+}
+
+/**
+ * The environment for a child `fusion` process: this process's, without any `FF_*` setting, so a developer's own
+ * `FF_DATA_ROOT` or `FF_PORT` can never point a test at real data. Tests pass the settings they want explicitly.
+ */
+export function isolatedEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith("FF_")) env[key] = value;
+  }
+  return env;
 }

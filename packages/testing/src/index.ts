@@ -1,5 +1,5 @@
 export type { FusionCliResult } from "./fusion-cli.js";
-export { fusionBin, runFusion } from "./fusion-cli.js";
+export { fusionBin, isolatedEnv, runFusion } from "./fusion-cli.js";
 export type { FusionServer } from "./fusion-server.js";
 export { startFusionServer } from "./fusion-server.js";
 export type { PythonResult } from "./python.js";

@@ -27,7 +27,7 @@ export function registerEnvCommands(program: Command, ctx: CliContext): void {
           `This deletes every dataset under ${resolve(workspace.dir, config.storage.dataRoot)}; re-run with --yes to confirm.`,
         );
       }
-      await clearWorkspace(workspace, config.storage.dataRoot);
-      ctx.print(`Cleared ${resolve(workspace.dir, config.storage.dataRoot)}`);
+      const removed = await clearWorkspace(workspace, config.storage.dataRoot, ctx.home);
+      ctx.print(`Deleted ${removed.length} datasets under ${resolve(workspace.dir, config.storage.dataRoot)}`);
     });
 }
