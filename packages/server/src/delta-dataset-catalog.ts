@@ -16,6 +16,7 @@ import {
 import {
   createLocalObjectStore,
   DeltaTable,
+  listLogFiles,
   type ObjectStore,
   readHistory,
   updateTableMetadata,
@@ -116,13 +117,16 @@ class DeltaDatasetCatalog implements DatasetCatalog {
       if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return;
       throw error;
     }
+    // A `_delta_log/` without a commit is what a first write that crashed leaves: not a dataset, so look on below.
     if (key.length > 0 && entries.some((e) => e.isDirectory() && e.name === "_delta_log")) {
-      out.push([...key]);
-      return;
+      if (await isDeltaTableFolder(dir)) {
+        out.push([...key]);
+        return;
+      }
     }
     if (key.length >= 16) return;
     for (const entry of entries) {
-      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+      if (!entry.isDirectory() || entry.name.startsWith(".") || entry.name === "_delta_log") continue;
       await this.walk(join(dir, entry.name), [...key, entry.name], out, signal);
     }
   }
@@ -232,13 +236,29 @@ class DeltaDatasetCatalog implements DatasetCatalog {
         );
       }
     }
-    const inside: AssetKey[] = [];
-    await this.walk(path, [...key], inside, undefined);
+    const inside = await this.datasetsBelow(key, path);
     if (inside.length > 0) {
       throw new InvalidArgumentError(
         `Dataset ${formatAssetKey(key)} cannot be created: ${formatAssetKey(key)} is an area holding ${inside.map(formatAssetKey).join(", ")}; choose another key.`,
       );
     }
+  }
+
+  /** The datasets inside the folder `path` of `key` (its children, never the folder itself). */
+  private async datasetsBelow(key: AssetKey, path: string): Promise<AssetKey[]> {
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = await readdir(path, { withFileTypes: true });
+    } catch (error) {
+      if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return [];
+      throw error;
+    }
+    const inside: AssetKey[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory() || entry.name.startsWith(".") || entry.name === "_delta_log") continue;
+      await this.walk(join(path, entry.name), [...key, entry.name], inside, undefined);
+    }
+    return inside;
   }
 
   private async existingSchema(key: AssetKey): Promise<Schema | undefined> {
@@ -252,7 +272,17 @@ class DeltaDatasetCatalog implements DatasetCatalog {
 
   async drop(key: AssetKey): Promise<void> {
     const { path, registered } = await this.location(key);
-    await this.open(key);
+    if (registered || !(await hasDeltaLog(path))) {
+      await this.open(key);
+    } else if (!(await isDeltaTableFolder(path))) {
+      // The leftover of a first write that crashed before its commit: removable, unless it became an area.
+      const inside = await this.datasetsBelow(key, path);
+      if (inside.length > 0) {
+        throw new InvalidArgumentError(
+          `Dataset ${formatAssetKey(key)} does not exist but its folder holds ${inside.map(formatAssetKey).join(", ")}; drop those instead.`,
+        );
+      }
+    }
     if (registered) {
       // A registered table belongs to someone else: forget it, never delete its files.
       await this.registry.update((registry) => {
@@ -366,11 +396,22 @@ function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && "code" in error && error.code === code;
 }
 
-async function isDeltaTableFolder(dir: string): Promise<boolean> {
+/** True when `dir` has a `_delta_log/` folder, with or without commits. */
+async function hasDeltaLog(dir: string): Promise<boolean> {
   try {
     return (await stat(join(dir, "_delta_log"))).isDirectory();
   } catch (error) {
     if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return false;
     throw error;
   }
+}
+
+/**
+ * True when `dir` holds a Delta table: its `_delta_log/` has a commit or a checkpoint (PROTOCOL.md "Delta Log
+ * Entries"). A log folder with neither is what a crash during a table's first commit leaves behind.
+ */
+async function isDeltaTableFolder(dir: string): Promise<boolean> {
+  if (!(await hasDeltaLog(dir))) return false;
+  const files = await listLogFiles(createLocalObjectStore(dir));
+  return files.some((file) => file.kind === "commit" || file.kind === "checkpoint");
 }
