@@ -3,7 +3,8 @@
  * existing tables registered at other paths (kept in `<dataRoot>/.registry.json`). Asset keys are validated
  * before any path is built, and every path is checked to stay inside the data root.
  */
-import { readdir, rm, rmdir, stat } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import {
   AlreadyExistsError,
@@ -55,6 +56,11 @@ export function createDeltaDatasetCatalog(dataRoot: string, options: { logger?: 
 
 class DeltaDatasetCatalog implements DatasetCatalog {
   private readonly registry: ExternalTableRegistry;
+  /**
+   * Writes share a dataset (Delta's optimistic concurrency settles their commits); drop and vacuum take it alone,
+   * so neither deletes files of a write that has not committed yet. In-process only: one server per data root.
+   */
+  private readonly locks = new KeyedLock();
 
   constructor(
     private readonly root: string,
@@ -189,6 +195,15 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     batches: AsyncIterable<RecordBatch>,
     options: WriteOptions,
   ): Promise<WriteResult> {
+    return this.locks.run(lockName(key), "shared", () => this.writeLocked(key, schema, batches, options));
+  }
+
+  private async writeLocked(
+    key: AssetKey,
+    schema: Schema,
+    batches: AsyncIterable<RecordBatch>,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
     const { path, registered } = await this.location(key);
     const store = createLocalObjectStore(path);
     const existing = await this.existingSchema(key);
@@ -271,6 +286,10 @@ class DeltaDatasetCatalog implements DatasetCatalog {
   }
 
   async drop(key: AssetKey): Promise<void> {
+    await this.locks.run(lockName(key), "exclusive", () => this.dropLocked(key));
+  }
+
+  private async dropLocked(key: AssetKey): Promise<void> {
     const { path, registered } = await this.location(key);
     if (registered || !(await hasDeltaLog(path))) {
       await this.open(key);
@@ -290,8 +309,12 @@ class DeltaDatasetCatalog implements DatasetCatalog {
       });
       return;
     }
-    await rm(path, { recursive: true, force: true });
+    // Renaming is atomic: the key is free at once, and a crash while deleting leaves only a hidden folder that
+    // no listing shows, never a half-deleted table.
+    const trash = join(this.root, `.trash-${randomUUID()}`);
+    await rename(path, trash);
     await this.removeEmptyParents(path);
+    await rm(trash, { recursive: true, force: true });
     this.log.info({ dataset: formatAssetKey(key) }, "dataset dropped");
   }
 
@@ -309,6 +332,10 @@ class DeltaDatasetCatalog implements DatasetCatalog {
   }
 
   async setMetadata(key: AssetKey, update: MetadataUpdate): Promise<DatasetMetadata> {
+    return this.locks.run(lockName(key), "shared", () => this.setMetadataLocked(key, update));
+  }
+
+  private async setMetadataLocked(key: AssetKey, update: MetadataUpdate): Promise<DatasetMetadata> {
     const store = (await this.open(key)).store;
     const configuration: Record<string, string> = {};
     for (const [name, value] of Object.entries(update.tags ?? {})) configuration[TAG_PREFIX + name] = value;
@@ -363,6 +390,11 @@ class DeltaDatasetCatalog implements DatasetCatalog {
   }
 
   async vacuum(key: AssetKey, request: VacuumRequest): Promise<{ files: string[] }> {
+    // Alone on the key: with a short retention, the finished files of a write still streaming look unreferenced.
+    return this.locks.run(lockName(key), "exclusive", () => this.vacuumLocked(key, request));
+  }
+
+  private async vacuumLocked(key: AssetKey, request: VacuumRequest): Promise<{ files: string[] }> {
     const store = (await this.open(key)).store;
     const options: Parameters<typeof vacuum>[1] = {};
     if (request.retentionHours !== undefined) options.retentionHours = request.retentionHours;
@@ -390,6 +422,60 @@ function toDatasetMetadata(
     tags,
     properties,
   };
+}
+
+function lockName(key: AssetKey): string {
+  return formatAssetKey(validateAssetKey(key));
+}
+
+/**
+ * A fair shared/exclusive lock per name, in process: waiters are granted in arrival order, so a drop waiting for
+ * writes is not starved by writes that arrive after it.
+ */
+class KeyedLock {
+  private readonly states = new Map<
+    string,
+    { shared: number; exclusive: boolean; queue: { mode: "shared" | "exclusive"; grant: () => void }[] }
+  >();
+
+  async run<T>(name: string, mode: "shared" | "exclusive", task: () => Promise<T>): Promise<T> {
+    let state = this.states.get(name);
+    if (state === undefined) {
+      state = { shared: 0, exclusive: false, queue: [] };
+      this.states.set(name, state);
+    }
+    const held = state;
+    await new Promise<void>((grant) => {
+      held.queue.push({ mode, grant });
+      this.pump(name, held);
+    });
+    try {
+      return await task();
+    } finally {
+      if (mode === "shared") held.shared--;
+      else held.exclusive = false;
+      this.pump(name, held);
+    }
+  }
+
+  private pump(
+    name: string,
+    state: { shared: number; exclusive: boolean; queue: { mode: "shared" | "exclusive"; grant: () => void }[] },
+  ): void {
+    while (!state.exclusive) {
+      const next = state.queue[0];
+      if (next === undefined) break;
+      if (next.mode === "exclusive") {
+        if (state.shared > 0) break;
+        state.exclusive = true;
+      } else {
+        state.shared++;
+      }
+      state.queue.shift();
+      next.grant();
+    }
+    if (state.shared === 0 && !state.exclusive && state.queue.length === 0) this.states.delete(name);
+  }
 }
 
 function isErrno(error: unknown, code: string): boolean {

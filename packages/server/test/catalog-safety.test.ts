@@ -79,3 +79,77 @@ test("a folder with an empty _delta_log still shows and protects the datasets in
   expect(await codeOf(catalog.drop(["area"]))).toBe("INVALID_ARGUMENT");
   expect(await rowsOf(["area", "inner"])).toEqual([1]);
 });
+
+/** A stream that yields `first`, then waits until `finish()` before yielding `rest`; `consumed` resolves once
+ * the writer has taken `first` and asks for more. */
+function heldStream(first: RecordBatch[], rest: RecordBatch[]) {
+  let finish = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  let markConsumed = () => {};
+  const consumed = new Promise<void>((resolve) => {
+    markConsumed = resolve;
+  });
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    yield* first;
+    markConsumed();
+    await finished;
+    yield* rest;
+  }
+  return { batches: batches(), consumed, finish };
+}
+
+/** Whether `promise` settles within 200 ms: a call that should wait for a lock must still be pending (with the
+ * lock held this is deterministic; the delay only gives an unguarded call the time to show itself). */
+async function settle(promise: Promise<unknown>): Promise<"pending" | "settled"> {
+  const marker = Symbol("pending");
+  const timer = new Promise<symbol>((resolve) => setTimeout(() => resolve(marker), 200));
+  const outcome = await Promise.race([
+    promise.then(
+      () => null,
+      () => null,
+    ),
+    timer,
+  ]);
+  return outcome === marker ? "pending" : "settled";
+}
+
+test("a drop during a write waits for it, then removes the dataset; the key takes a new write at version 0", async () => {
+  await write(["race", "drop"], [1, 2]);
+  const held = heldStream(batchesOf([3]), batchesOf([4]));
+  const schema = batchesOf([0])[0]?.schema;
+  if (schema === undefined) throw new Error("no schema");
+  const writing = catalog.write(["race", "drop"], schema, held.batches, { mode: "append" });
+  await held.consumed;
+  const dropping = catalog.drop(["race", "drop"]);
+  expect(await settle(dropping)).toBe("pending");
+  held.finish();
+  expect((await writing).version).toBe(1);
+  await dropping;
+  expect(await catalog.list(["race"])).toEqual([]);
+  expect(await codeOf(catalog.info(["race", "drop"]))).toBe("NOT_FOUND");
+  expect((await readdir(root)).filter((name) => name.startsWith(".trash-"))).toEqual([]);
+
+  expect((await write(["race", "drop"], [9])).version).toBe(0);
+  expect(await rowsOf(["race", "drop"])).toEqual([9]);
+});
+
+test("a vacuum with zero retention waits for a write in flight and deletes none of its files", async () => {
+  // Partitioned by p with more partitions than files kept open, so the write finishes files before it commits.
+  const partitioned = (values: number[]) =>
+    tableFromArrays({ p: Int32Array.from(values), v: Float64Array.from(values) }).batches;
+  const values = Array.from({ length: 40 }, (_, i) => i);
+  const schema = partitioned([0])[0]?.schema;
+  if (schema === undefined) throw new Error("no schema");
+  await catalog.write(["race", "vacuum"], schema, streamOf(partitioned([100])), { mode: "append", partitionBy: ["p"] });
+  const held = heldStream(partitioned(values), partitioned([200]));
+  const writing = catalog.write(["race", "vacuum"], schema, held.batches, { mode: "append" });
+  await held.consumed;
+  const vacuuming = catalog.vacuum(["race", "vacuum"], { retentionHours: 0, force: true });
+  expect(await settle(vacuuming)).toBe("pending");
+  held.finish();
+  expect((await writing).version).toBe(1);
+  expect((await vacuuming).files).toEqual([]);
+  expect(await rowsOf(["race", "vacuum"])).toEqual([...values, 100, 200]);
+});
