@@ -63,7 +63,7 @@ export type { ArrayType, DataType, MapType, StructField, StructType } from "./sc
 // Schema (PROTOCOL.md "Schema Serialization Format") and its Arrow mapping
 export { decimalParams, parseSchemaString, serializeSchema, typeToString } from "./schema/delta-schema.js";
 export type { LoadSnapshotOptions, Snapshot } from "./snapshot/snapshot.js";
-export { fileActionKey, loadSnapshot } from "./snapshot/snapshot.js";
+export { canonicalFilePath, fileActionKey, loadSnapshot } from "./snapshot/snapshot.js";
 export { versionAtTimestamp } from "./snapshot/timestamp-travel.js";
 // Storage
 export { createLocalObjectStore } from "./storage/local-object-store.js";

@@ -1,10 +1,9 @@
 import { InvalidArgumentError } from "@mlfusion/core";
 import { uuidDeletionVectorPath } from "./deletion-vectors/deletion-vector.js";
-import { decodeActionPath } from "./log/action-path.js";
 import type { DeletionVectorDescriptor } from "./log/actions.js";
 import { LOG_FOLDER } from "./log/log-segment.js";
 import { assertWritable } from "./protocol/writer-features.js";
-import { loadSnapshot } from "./snapshot/snapshot.js";
+import { canonicalFilePath, loadSnapshot } from "./snapshot/snapshot.js";
 import type { ObjectStore } from "./storage/object-store.js";
 import { parseInterval } from "./write/table-configuration.js";
 
@@ -49,17 +48,17 @@ export async function vacuum(store: ObjectStore, options: VacuumOptions = {}): P
   }
   const cutoff = Date.now() - retentionMs;
   const keep = new Set<string>();
-  for (const add of snapshot.files) {
-    keep.add(decodeActionPath(add.path));
-    const dv = deletionVectorPath(add.deletionVector);
+  // Compare in the listing's terms: paths relative to the table, whether the log wrote them relative, as
+  // `file:` URIs or as absolute paths inside the table (Spark's CONVERT TO DELTA and clones do).
+  const root = store.location;
+  const protect = (action: { path: string; deletionVector?: DeletionVectorDescriptor | null }) => {
+    keep.add(canonicalFilePath(action.path, root));
+    const dv = deletionVectorPath(action.deletionVector, root);
     if (dv !== undefined) keep.add(dv);
-  }
+  };
+  for (const add of snapshot.files) protect(add);
   for (const remove of snapshot.tombstones) {
-    if ((remove.deletionTimestamp ?? 0) > cutoff) {
-      keep.add(decodeActionPath(remove.path));
-      const dv = deletionVectorPath(remove.deletionVector);
-      if (dv !== undefined) keep.add(dv);
-    }
+    if ((remove.deletionTimestamp ?? 0) > cutoff) protect(remove);
   }
   const listed = await store.list(
     "",
@@ -104,8 +103,10 @@ function isHidden(path: string): boolean {
     .some((segment) => segment.startsWith(".") || (segment.startsWith("_") && !segment.includes("=")));
 }
 
-/** The table-relative file of a deletion vector stored as a UUID-named file (storageType "u"). */
-function deletionVectorPath(dv: DeletionVectorDescriptor | null | undefined): string | undefined {
-  if (dv == null || dv.storageType !== "u") return undefined;
-  return uuidDeletionVectorPath(dv.pathOrInlineDv);
+/** The table-relative file of a deletion vector kept in a file: UUID-named ("u") or at an absolute path ("p"). */
+function deletionVectorPath(dv: DeletionVectorDescriptor | null | undefined, root: string): string | undefined {
+  if (dv == null) return undefined;
+  if (dv.storageType === "u") return uuidDeletionVectorPath(dv.pathOrInlineDv);
+  if (dv.storageType === "p") return canonicalFilePath(dv.pathOrInlineDv, root);
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTempDir, type TempDir } from "@mlfusion/testing";
@@ -52,5 +52,35 @@ describe("vacuum", () => {
     for await (const batch of (await DeltaTable.open(inner)).scan())
       rows.push(...(batch.getChild("x")?.toArray() ?? []));
     expect(rows).toEqual([7, 8]);
+  });
+
+  it("keeps live files the log names by absolute path or file: URI (as Spark's CONVERT TO DELTA writes them)", async () => {
+    const store = createLocalObjectStore(dir.path);
+    await writeDeltaTable(store, tableFromArrays({ id: Int32Array.from([1, 2]) }), { mode: "overwrite" });
+    await writeDeltaTable(store, tableFromArrays({ id: Int32Array.from([3]) }), { mode: "append" });
+    const files = (await DeltaTable.open(store)).files().map((f) => f.path);
+    expect(files).toHaveLength(2);
+    // Rewrite the log so that one add names its file by absolute path and the other by file: URI.
+    for (const [version, form] of [
+      [0, (p: string) => join(dir.path, p)],
+      [1, (p: string) => `file://${join(dir.path, p)}`],
+    ] as const) {
+      const logFile = join(dir.path, "_delta_log", `${String(version).padStart(20, "0")}.json`);
+      const lines = readFileSync(logFile, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => {
+          const action = JSON.parse(l);
+          if (action.add) action.add.path = form(action.add.path);
+          return JSON.stringify(action);
+        });
+      await writeFile(logFile, `${lines.join("\n")}\n`);
+    }
+    for (const f of files) await utimes(join(dir.path, f), old, old);
+    const result = await vacuum(store, { retentionHours: 0, enforceRetentionDuration: false });
+    expect(result.deleted).toEqual([]);
+    let rows = 0;
+    for await (const batch of (await DeltaTable.open(store)).scan()) rows += batch.numRows;
+    expect(rows).toBe(3);
   });
 });

@@ -157,7 +157,11 @@ export function fileActionKey(action: AddAction | RemoveAction, tableRoot?: stri
   return `${path}\u0000${dv.storageType}${dv.pathOrInlineDv}${dv.offset === undefined ? "" : `@${dv.offset}`}`;
 }
 
-function canonicalFilePath(path: string, tableRoot: string | undefined): string {
+/**
+ * The canonical form of a file action's path: URI-decoded, `file:` scheme dropped, and made relative when it is
+ * an absolute path inside the table (`tableRoot`, the store's location). Paths outside the table stay absolute.
+ */
+export function canonicalFilePath(path: string, tableRoot: string | undefined): string {
   let p = path;
   if (/^file:/i.test(p)) p = p.replace(/^file:(\/\/(?=\/))?/i, "");
   if (p.includes("%")) {
