@@ -12,8 +12,6 @@ export const serverConfigSchema = z.object({
 export const storageConfigSchema = z.object({
   /** Root folder (or URL) under which every dataset's Delta table lives. Relative to the workspace. */
   dataRoot: z.string().default("data"),
-  /** Commits between checkpoints for tables created by the platform. */
-  checkpointInterval: z.number().int().positive().default(10),
 });
 
 /** Query engine settings. */

@@ -160,6 +160,11 @@ export function registerDeltaCommands(program: Command, ctx: CliContext): void {
       ctx.print(
         `Committed version ${result.version}: ${result.numRows} rows in ${result.numFiles} files (${result.bytes} bytes)`,
       );
+      if (result.checkpointError !== undefined) {
+        ctx.stderr.write(
+          `warning: version ${result.version} is committed, but writing its checkpoint failed (${result.checkpointError.message}); reads stay correct, the next checkpoint retries.\n`,
+        );
+      }
     });
 
   delta

@@ -24,7 +24,7 @@ export interface TableMetadataUpdate {
 export async function updateTableMetadata(
   store: ObjectStore,
   update: TableMetadataUpdate,
-): Promise<{ version: number }> {
+): Promise<{ version: number; checkpointError?: Error }> {
   const { signal } = update;
   const snapshot = await loadSnapshot(store, signal === undefined ? {} : { signal });
   assertWritable(snapshot.protocol, snapshot.metadata, snapshot.schema, store.location);
@@ -66,6 +66,7 @@ export async function updateTableMetadata(
     },
     signal === undefined ? {} : { signal },
   );
-  await maybeCheckpoint(store, version, configuration);
-  return { version };
+  // As in writeDeltaTable: the commit stands even if its checkpoint fails; the caller reports the failure.
+  const checkpointError = await maybeCheckpoint(store, version, configuration);
+  return checkpointError === undefined ? { version } : { version, checkpointError };
 }
