@@ -4,7 +4,7 @@
  * before any path is built, and every path is checked to stay inside the data root.
  */
 import { randomUUID } from "node:crypto";
-import { readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { readdir, realpath, rename, rm, rmdir, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import {
   AlreadyExistsError,
@@ -370,6 +370,7 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     if (info === undefined || !info.isDirectory()) {
       throw new NotFoundError(`No folder at ${target}; register the folder of an existing Delta table.`);
     }
+    await this.assertOutsideRoot(target);
     if (await this.exists(key)) {
       throw new AlreadyExistsError(`Dataset ${formatAssetKey(key)} already exists; drop it first or pick another key.`);
     }
@@ -387,6 +388,28 @@ class DeltaDatasetCatalog implements DatasetCatalog {
       registry[formatAssetKey(key)] = target;
     });
     return this.info(key);
+  }
+
+  /**
+   * A registered folder may neither lie inside the data root nor contain it: the same files would then belong to
+   * two keys, and dropping or vacuuming one would delete the other's data. Symbolic links are followed.
+   */
+  private async assertOutsideRoot(target: string): Promise<void> {
+    const real = await realpath(target);
+    const root = await realpath(this.root).catch((error: unknown) => {
+      if (isErrno(error, "ENOENT")) return this.root;
+      throw error;
+    });
+    if (isWithin(real, root)) {
+      throw new InvalidArgumentError(
+        `${target} is inside the data root ${root}, where datasets are written by key; write to that key instead of registering it.`,
+      );
+    }
+    if (isWithin(root, real)) {
+      throw new InvalidArgumentError(
+        `${target} contains the data root ${root}; registering it would let one dataset's drop or vacuum delete the others' data, so register a table folder outside the data root.`,
+      );
+    }
   }
 
   async vacuum(key: AssetKey, request: VacuumRequest): Promise<{ files: string[] }> {
@@ -476,6 +499,12 @@ class KeyedLock {
     }
     if (state.shared === 0 && !state.exclusive && state.queue.length === 0) this.states.delete(name);
   }
+}
+
+/** True when `path` is `dir` or inside it. */
+function isWithin(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
 function isErrno(error: unknown, code: string): boolean {

@@ -153,3 +153,22 @@ test("a vacuum with zero retention waits for a write in flight and deletes none 
   expect((await vacuuming).files).toEqual([]);
   expect(await rowsOf(["race", "vacuum"])).toEqual([...values, 100, 200]);
 });
+
+test("register refuses a folder inside the data root or containing it, saying why", async () => {
+  await write(["own", "table"], [1]);
+  const message = async (path: string) => {
+    try {
+      await catalog.register(["alias", "table"], path);
+      return "registered";
+    } catch (error) {
+      return error instanceof FusionError ? `${error.code}: ${error.message}` : String(error);
+    }
+  };
+  expect(await message(join(root, "own", "table"))).toMatch(/^INVALID_ARGUMENT: .*inside the data root/);
+  expect(await message(root)).toMatch(/^INVALID_ARGUMENT: .*inside the data root/);
+  // A Delta table whose folder holds the data root: delta-rs-style layout with the root as a subfolder.
+  await mkdir(join(dir.path, "_delta_log"), { recursive: true });
+  expect(await message(dir.path)).toMatch(/^INVALID_ARGUMENT: .*contains the data root/);
+  expect(await catalog.list([])).toEqual([["own", "table"]]);
+  expect(await rowsOf(["own", "table"])).toEqual([1]);
+});
