@@ -57,4 +57,37 @@ describe("LocalObjectStore", () => {
     expect(await store.putStream("s/x.bin", chunks())).toEqual({ size: 4 });
     expect(Buffer.from(await store.get("s/x.bin")).toString()).toBe("abcd");
   });
+
+  it("writes through fsynced temporary files into new nested folders and leaves none behind", async () => {
+    const store = createLocalObjectStore(dir.path);
+    await store.putIfAbsent("a/b/_delta_log/00000000000000000000.json", Buffer.from("{}"));
+    await expect(
+      store.putIfAbsent("a/b/_delta_log/00000000000000000000.json", Buffer.from("x")),
+    ).rejects.toBeInstanceOf(AlreadyExistsError);
+    await store.put("c/d/e.bin", Buffer.from("one"));
+    await store.put("c/d/e.bin", Buffer.from("two"));
+    async function* chunks() {
+      yield Buffer.from("xy");
+    }
+    await store.putStream("f/g/h.bin", chunks());
+    const listed = await store.list("", { includeIncomplete: true });
+    expect(listed.map((o) => [o.path, o.size])).toEqual([
+      ["a/b/_delta_log/00000000000000000000.json", 2],
+      ["c/d/e.bin", 3],
+      ["f/g/h.bin", 2],
+    ]);
+    expect(Buffer.from(await store.get("c/d/e.bin")).toString()).toBe("two");
+  });
+
+  it("removes the temporary file when a streamed write is aborted", async () => {
+    const store = createLocalObjectStore(dir.path);
+    const controller = new AbortController();
+    async function* chunks() {
+      yield Buffer.from("ab");
+      controller.abort();
+      yield Buffer.from("cd");
+    }
+    await expect(store.putStream("s/x.bin", chunks(), controller.signal)).rejects.toThrow();
+    expect(await store.list("", { includeIncomplete: true })).toEqual([]);
+  });
 });

@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from "@mlfusion/core";
 import type { ObjectMeta, ObjectStore } from "./object-store.js";
 
@@ -12,7 +10,9 @@ const TEMP_PREFIX = ".tmp-";
 /**
  * An ObjectStore over a local folder: the embedded default. Writes go to a temporary file first and are
  * renamed (put) or hard-linked (putIfAbsent, atomic and exclusive on POSIX file systems) into place, so a
- * crash never leaves a torn object behind.
+ * crash never leaves a torn object behind. The temporary file is fsynced before it is linked or renamed, and the
+ * folder after, so an object a write has returned for survives a power loss with its content: without that, the
+ * new name can reach the disk before the data, leaving e.g. a zero-length commit JSON.
  *
  * @example
  * const store = createLocalObjectStore("/data/demo/table");
@@ -140,6 +140,7 @@ class LocalObjectStore implements ObjectStore {
       await rm(temp, { force: true });
       throw error;
     }
+    await syncDirectory(dirname(target));
   }
 
   async putIfAbsent(path: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
@@ -156,38 +157,55 @@ class LocalObjectStore implements ObjectStore {
     } finally {
       await unlink(temp).catch(() => undefined);
     }
+    await syncDirectory(dirname(target));
   }
 
   async putStream(path: string, chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<{ size: number }> {
     const target = this.resolvePath(path);
-    await mkdir(dirname(target), { recursive: true });
-    const temp = join(dirname(target), `${TEMP_PREFIX}${randomUUID()}`);
+    const temp = await this.createTemp(target);
     let size = 0;
     try {
-      const counted = (async function* () {
+      const handle = await open(temp, "wx");
+      try {
+        // Awaiting each write is the backpressure, and the descriptor stays ours for the fsync below.
         for await (const chunk of chunks) {
+          signal?.throwIfAborted();
+          let written = 0;
+          while (written < chunk.byteLength) {
+            const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written);
+            written += bytesWritten;
+          }
           size += chunk.byteLength;
-          yield chunk;
         }
-      })();
-      await pipeline(counted, createWriteStream(temp), signal === undefined ? {} : { signal });
+        signal?.throwIfAborted();
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await rename(temp, target);
-      return { size };
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
     }
+    await syncDirectory(dirname(target));
+    return { size };
   }
 
   async delete(path: string): Promise<void> {
     await rm(this.resolvePath(path), { force: true });
   }
 
+  /** Writes `data` to a new temporary file beside `target` and fsyncs it: one open, write, sync and close. */
   private async writeTemp(target: string, data: Uint8Array, signal: AbortSignal | undefined): Promise<string> {
-    await mkdir(dirname(target), { recursive: true });
-    const temp = join(dirname(target), `${TEMP_PREFIX}${randomUUID()}`);
+    const temp = await this.createTemp(target);
     try {
-      await writeFile(temp, data, signal === undefined ? {} : { signal });
+      const handle = await open(temp, "wx");
+      try {
+        await handle.writeFile(data, signal === undefined ? {} : { signal });
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
@@ -195,11 +213,51 @@ class LocalObjectStore implements ObjectStore {
     return temp;
   }
 
+  /**
+   * The path of a fresh temporary file beside `target`, creating its folder if needed. Folders created here are
+   * made durable too (each one's entry in its parent is fsynced), or a power loss could drop a whole new folder
+   * such as `_delta_log/` with the objects written into it.
+   */
+  private async createTemp(target: string): Promise<string> {
+    const dir = dirname(target);
+    const created = await mkdir(dir, { recursive: true });
+    if (created !== undefined) {
+      // `created` is the first folder mkdir made; its parent and every folder down to `dir`'s parent gained an entry.
+      const parents: string[] = [];
+      for (let d = dir; d !== dirname(created) && d !== dirname(d); d = dirname(d)) parents.push(dirname(d));
+      for (const parent of parents.reverse()) await syncDirectory(parent);
+    }
+    return join(dir, `${TEMP_PREFIX}${randomUUID()}`);
+  }
+
   private mapNotFound(error: unknown, path: string): unknown {
     if (isErrno(error, "ENOENT") || isErrno(error, "EISDIR")) {
       return new NotFoundError(`${path} does not exist in ${this.location}.`, { cause: error });
     }
     return error;
+  }
+}
+
+/**
+ * fsyncs a folder, so that the entries a rename, link or mkdir made in it survive a power loss (POSIX fsync(2)
+ * of the file alone does not cover its name).
+ */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(dir, "r");
+  } catch (error) {
+    // Windows cannot open a folder as a file (EISDIR) and has no folder fsync; NTFS journals the entry itself.
+    if (process.platform === "win32" && (isErrno(error, "EISDIR") || isErrno(error, "EPERM"))) return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    // File systems without folder fsync (some network and FUSE mounts) answer EINVAL: nothing more can be done.
+    if (!isErrno(error, "EINVAL")) throw error;
+  } finally {
+    await handle.close();
   }
 }
 
