@@ -230,8 +230,17 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     if (options.signal !== undefined) writeOptions.signal = options.signal;
     if (existing === undefined) writeOptions.name = key[key.length - 1] ?? "";
     const result = await writeDeltaTable(store, data, writeOptions);
+    if (result.checkpointError !== undefined) this.warnCheckpoint(key, result.version, result.checkpointError);
     this.log.info({ dataset: formatAssetKey(key), version: result.version, rows: result.numRows }, "dataset written");
     return { version: result.version, numFiles: result.numFiles, numRows: result.numRows, bytes: result.bytes };
+  }
+
+  /** The commit stands (the write succeeded for the client); readers replay the log until a later checkpoint. */
+  private warnCheckpoint(key: AssetKey, version: number, error: Error): void {
+    this.log.warn(
+      { dataset: formatAssetKey(key), version, err: error },
+      "commit succeeded but its checkpoint could not be written; the next checkpoint retries",
+    );
   }
 
   private async exists(key: AssetKey): Promise<boolean> {
@@ -343,7 +352,8 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     const change: Parameters<typeof updateTableMetadata>[1] = { configuration };
     if (update.name !== undefined) change.name = update.name;
     if (update.description !== undefined) change.description = update.description;
-    await updateTableMetadata(store, change);
+    const result = await updateTableMetadata(store, change);
+    if (result.checkpointError !== undefined) this.warnCheckpoint(key, result.version, result.checkpointError);
     return (await this.info(key)).metadata;
   }
 

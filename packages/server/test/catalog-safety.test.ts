@@ -2,10 +2,12 @@
 // happened, a drop or a vacuum racing a write, a registration that would alias the data root.
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { FusionError } from "@mlfusion/core";
 import { createDeltaDatasetCatalog, type DatasetCatalog } from "@mlfusion/server";
 import { createTempDir, type TempDir } from "@mlfusion/testing";
 import { type RecordBatch, tableFromArrays } from "apache-arrow";
+import { pino } from "pino";
 import { afterEach, beforeEach, expect, test } from "vitest";
 
 let dir: TempDir;
@@ -171,4 +173,30 @@ test("register refuses a folder inside the data root or containing it, saying wh
   expect(await message(dir.path)).toMatch(/^INVALID_ARGUMENT: .*contains the data root/);
   expect(await catalog.list([])).toEqual([["own", "table"]]);
   expect(await rowsOf(["own", "table"])).toEqual([1]);
+});
+
+test("a write whose checkpoint fails succeeds and logs a warning naming the dataset", async () => {
+  const lines: { level: number; dataset?: string; version?: number; msg: string }[] = [];
+  const logs = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const logged = createDeltaDatasetCatalog(root, { logger: pino({ level: "info" }, logs) });
+  const schema = batchesOf([0])[0]?.schema;
+  if (schema === undefined) throw new Error("no schema");
+  for (let version = 0; version < 10; version++) {
+    await logged.write(["ckpt", "table"], schema, streamOf(batchesOf([version])), { mode: "append" });
+  }
+  // A folder where the checkpoint of version 10 (delta.checkpointInterval defaults to 10) has to go.
+  const blocked = join(root, "ckpt", "table", "_delta_log", "00000000000000000010.checkpoint.parquet");
+  await mkdir(blocked, { recursive: true });
+  await writeFile(join(blocked, "keep"), "");
+  const result = await logged.write(["ckpt", "table"], schema, streamOf(batchesOf([10])), { mode: "append" });
+  expect(result.version).toBe(10);
+  const warnings = lines.filter((line) => line.level === 40);
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatchObject({ dataset: "ckpt/table", version: 10 });
+  expect(await rowsOf(["ckpt", "table"])).toEqual(Array.from({ length: 11 }, (_, i) => i));
 });
