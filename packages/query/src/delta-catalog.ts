@@ -1,5 +1,5 @@
 import type { Dirent } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NotFoundError } from "@mlfusion/core";
@@ -41,20 +41,26 @@ export interface DeltaCatalogOptions {
  */
 export function createDeltaCatalog(options: DeltaCatalogOptions): DatasetCatalog {
   const dataRoot = resolve(options.dataRoot);
-  // A version of a Delta table never changes, so its snapshot is cached; "latest" costs one listing of the log.
+  // A version of a Delta table never changes, so its snapshot is cached; "latest" costs one listing of the log,
+  // and every open one stat of the version's commit file. A table dropped and recreated reaches the same version
+  // numbers with other files, so the key includes that commit file's identity, never just (key, version).
   const cache = new Map<string, DatasetSnapshot>();
   const cached = async (key: AssetKey, at: TimeTravel | undefined, signal: AbortSignal | undefined) => {
     if (at?.timestamp !== undefined) return openDeltaDataset(dataRoot, key, at, signal);
-    const version = at?.version ?? (await latestVersion(join(dataRoot, ...safeKey(key))));
-    const id = JSON.stringify([key, version]);
-    const hit = version === undefined ? undefined : cache.get(id);
-    if (hit !== undefined) {
+    const tableRoot = join(dataRoot, ...safeKey(key));
+    const version = at?.version ?? (await latestVersion(tableRoot));
+    const identity = version === undefined ? undefined : await commitIdentity(tableRoot, version);
+    const id = identity === undefined ? undefined : JSON.stringify([key, version, identity]);
+    const hit = id === undefined ? undefined : cache.get(id);
+    if (id !== undefined && hit !== undefined) {
       cache.delete(id);
       cache.set(id, hit);
       return hit;
     }
     const snapshot = await openDeltaDataset(dataRoot, key, version === undefined ? at : { version }, signal);
-    cache.set(JSON.stringify([key, snapshot.version]), snapshot);
+    // Without a commit file to identify the version (a checkpoint-only version), the snapshot is not cached.
+    if (id === undefined || snapshot.version !== version) return snapshot;
+    cache.set(id, snapshot);
     while (cache.size > MAX_CACHED_SNAPSHOTS) {
       const oldest = cache.keys().next().value;
       if (oldest === undefined) break;
@@ -74,6 +80,21 @@ export function createDeltaCatalog(options: DeltaCatalogOptions): DatasetCatalog
 }
 
 const MAX_CACHED_SNAPSHOTS = 64;
+
+/**
+ * What identifies version `version` of the table at `tableRoot` across a drop and recreate: its commit file's
+ * inode, size and modification time (nanoseconds), or undefined when that file does not exist.
+ */
+async function commitIdentity(tableRoot: string, version: number): Promise<string | undefined> {
+  const commit = join(tableRoot, "_delta_log", `${String(version).padStart(20, "0")}.json`);
+  try {
+    const info = await stat(commit, { bigint: true });
+    return `${info.ino}:${info.size}:${info.mtimeNs}`;
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
 
 /** The newest version in a table's log (commit or checkpoint file names), or undefined when unreadable. */
 async function latestVersion(tableRoot: string): Promise<number | undefined> {
