@@ -1,6 +1,6 @@
 import { UnsupportedFeatureError } from "@mlfusion/core";
 import type { MetadataAction } from "../log/actions.js";
-import type { StructField } from "../schema/delta-schema.js";
+import type { DataType, StructField, StructType } from "../schema/delta-schema.js";
 
 // PROTOCOL.md "Column Mapping": with mode `name` the data files, statistics and partition values use each field's
 // physical name; with mode `id` the data files are matched by Parquet field id (falling back to the physical
@@ -35,4 +35,26 @@ export function columnMappingId(field: StructField): number | undefined {
   if (typeof id === "number") return id;
   if (typeof id === "string" && /^\d+$/.test(id)) return Number(id);
   return undefined;
+}
+
+/**
+ * The physical keys (under column mapping) and the type of a possibly nested logical column path, or undefined
+ * when the path names no column: what statistics and Parquet footers are keyed by.
+ */
+export function physicalPath(
+  schema: StructType,
+  path: readonly string[],
+  mode: ColumnMappingMode,
+): { keys: string[]; type: DataType } | undefined {
+  let fields: StructField[] = schema.fields;
+  const keys: string[] = [];
+  let type: DataType | undefined;
+  for (const name of path) {
+    const field = fields.find((f) => f.name === name);
+    if (field === undefined) return undefined;
+    keys.push(physicalName(field, mode));
+    type = field.type;
+    fields = typeof type !== "string" && type.type === "struct" ? type.fields : [];
+  }
+  return type === undefined ? undefined : { keys, type };
 }

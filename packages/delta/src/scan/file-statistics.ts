@@ -1,9 +1,9 @@
-import { type ColumnMappingMode, physicalName } from "../column-mapping/column-mapping.js";
+import { type ColumnMappingMode, physicalPath } from "../column-mapping/column-mapping.js";
 import type { ColumnStats, StatsLookup } from "../expression/data-skipping.js";
 import { type Scalar, scalarFromJson } from "../expression/scalar.js";
 import type { AddAction } from "../log/actions.js";
 import { isRecord } from "../log/actions.js";
-import type { DataType, StructField, StructType } from "../schema/delta-schema.js";
+import type { StructType } from "../schema/delta-schema.js";
 
 // Per-file statistics (PROTOCOL.md "Per-file Statistics"): numRecords, minValues, maxValues and nullCount, keyed
 // by physical column name and nested like the schema. They come as a JSON string (`add.stats`) or, from a
@@ -99,24 +99,6 @@ export function fileStatsLookup(
 
 function widen(max: Scalar): Scalar {
   return typeof max === "bigint" ? max + 1000n : max;
-}
-
-function physicalPath(
-  schema: StructType,
-  path: readonly string[],
-  mode: ColumnMappingMode,
-): { keys: string[]; type: DataType } | undefined {
-  let fields: StructField[] = schema.fields;
-  const keys: string[] = [];
-  let type: DataType | undefined;
-  for (const name of path) {
-    const field = fields.find((f) => f.name === name);
-    if (field === undefined) return undefined;
-    keys.push(physicalName(field, mode));
-    type = field.type;
-    fields = typeof type !== "string" && type.type === "struct" ? type.fields : [];
-  }
-  return type === undefined ? undefined : { keys, type };
 }
 
 function dig(record: Record<string, unknown>, keys: readonly string[]): unknown {

@@ -1,8 +1,8 @@
-import { type ColumnMappingMode, physicalName } from "../column-mapping/column-mapping.js";
+import { type ColumnMappingMode, physicalPath } from "../column-mapping/column-mapping.js";
 import type { ColumnStats, StatsLookup } from "../expression/data-skipping.js";
 import type { Scalar } from "../expression/scalar.js";
 import type { FooterValueParsers, ParquetFooter } from "../parquet/parquet-reader.js";
-import type { DataType, StructField, StructType } from "../schema/delta-schema.js";
+import type { StructType } from "../schema/delta-schema.js";
 
 // Row-group skipping inside a data file: the same predicate test as file skipping, on the column-chunk
 // statistics of the Parquet footer. Only exact statistics are used (integers, floats, strings, booleans,
@@ -83,22 +83,4 @@ function toScalar(value: unknown, type: string): Scalar | undefined {
     default:
       return typeof value === "number" ? value : undefined;
   }
-}
-
-function physicalPath(
-  schema: StructType,
-  path: readonly string[],
-  mode: ColumnMappingMode,
-): { keys: string[]; type: DataType } | undefined {
-  let fields: StructField[] = schema.fields;
-  const keys: string[] = [];
-  let type: DataType | undefined;
-  for (const name of path) {
-    const field = fields.find((f) => f.name === name);
-    if (field === undefined) return undefined;
-    keys.push(physicalName(field, mode));
-    type = field.type;
-    fields = typeof type !== "string" && type.type === "struct" ? type.fields : [];
-  }
-  return type === undefined ? undefined : { keys, type };
 }
