@@ -2,11 +2,25 @@
 // folder with `fusion` on the PATH (the built CLI), a free port in FF_PORT, and the server's readiness awaited.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { chmod, writeFile } from "node:fs/promises";
+import { chmod, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { createTempDir, fusionBin, isolatedEnv, repoRoot, type TempDir } from "@mlfusion/testing";
+import {
+  createTempDir,
+  type FusionServer,
+  fusionBin,
+  isolatedEnv,
+  repoRoot,
+  runPython,
+  startFusionServer,
+  type TempDir,
+} from "@mlfusion/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+function readmeBlocks(language: string): string[] {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  return [...readme.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, "g"))].map((m) => m[1] ?? "");
+}
 
 function readmeBlock(tag: string): string {
   const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
@@ -75,5 +89,45 @@ describe("README", () => {
     expect(stdout).toMatch(/paris\s*│\s*42\.5/);
     expect(stdout).toMatch(/version:\s+0/);
     expect(stdout).toMatch(/^0\t\S+Z\t/m);
+  });
+
+  describe("client examples, against a real server (the documented port replaced by the test server's)", () => {
+    let server: FusionServer;
+    beforeAll(async () => {
+      server = await startFusionServer();
+    });
+    afterAll(async () => {
+      await server.close();
+    });
+
+    it("runs every Python block", async () => {
+      const blocks = readmeBlocks("py");
+      expect(blocks.length).toBeGreaterThanOrEqual(2);
+      for (const block of blocks) {
+        const { stdout } = await runPython(block.replaceAll("50051", String(server.port)));
+        if (block.includes("read_all()")) expect(stdout).toContain("x: int64");
+      }
+    });
+
+    it("runs the TypeScript block", async () => {
+      const [block] = readmeBlocks("ts");
+      expect(block).toContain("@mlfusion/client");
+      // Inside the repository so that @mlfusion/client resolves to the built package.
+      const file = join(repoRoot, "test", `.readme-example-${process.pid}.mjs`);
+      await writeFile(
+        file,
+        `${(block ?? "").replaceAll("50051", String(server.port))}\nawait client.close();\nconsole.log(table.numRows);\n`,
+      );
+      try {
+        const output = await new Promise<string>((resolve, reject) => {
+          execFile(process.execPath, [file], { timeout: 60_000 }, (error, stdout, stderr) =>
+            error === null ? resolve(stdout) : reject(new Error(`${error.message}\n${stderr}`)),
+          );
+        });
+        expect(output.trim()).toBe("1");
+      } finally {
+        await rm(file, { force: true });
+      }
+    });
   });
 });

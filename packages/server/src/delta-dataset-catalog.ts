@@ -227,6 +227,9 @@ class DeltaDatasetCatalog implements DatasetCatalog {
       writeOptions.partitionBy = [...options.partitionBy];
     }
     if (options.predicate !== undefined) writeOptions.predicate = options.predicate;
+    // A dataset overwrite replaces the dataset, schema included (older versions keep theirs); a replaceWhere
+    // overwrite only swaps rows and so must match the schema.
+    if (options.mode === "overwrite" && options.predicate === undefined) writeOptions.schemaMode = "overwrite";
     if (options.signal !== undefined) writeOptions.signal = options.signal;
     if (existing === undefined) writeOptions.name = key[key.length - 1] ?? "";
     const result = await writeDeltaTable(store, data, writeOptions);
