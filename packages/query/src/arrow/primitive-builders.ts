@@ -14,24 +14,35 @@ function grown(buffer: Uint8Array, used: number, needed: number): Uint8Array {
   return next;
 }
 
+/**
+ * Rows to allocate for a builder's next batch: nothing until the first append (a small result, or the end of the
+ * stream, costs no batch-sized buffer); the first batch grows from its first chunk; later ones start at the size
+ * of the batch before (batches are cut at the same limits), plus one chunk, at most `capacity`.
+ */
+function rowsToAllocate(lastBatchRows: number, appending: number, capacity: number): number {
+  return Math.max(appending, lastBatchRows === 0 ? 0 : Math.min(capacity, lastBatchRows + 2048));
+}
+
 /** Fixed-width values whose byte layout DuckDB and Arrow share: copied as byte ranges. */
 export class FixedWidthBuilder implements ColumnBuilder {
-  private values: Uint8Array;
+  private values: Uint8Array = new Uint8Array(0);
+  private lastBatchRows = 0;
   length = 0;
   private readonly validity = new ValidityBits();
   constructor(
     readonly type: DataType,
     private readonly width: number,
     private readonly capacity: number,
-  ) {
-    this.values = new Uint8Array(capacity * width);
-  }
+  ) {}
   get byteLength(): number {
     return this.length * this.width;
   }
   appendRange(vector: duckdb.Vector, start: number, count: number): void {
     const w = this.width;
     const data = duckdb.vector_get_data(vector, (start + count) * w);
+    if (this.values.length === 0) {
+      this.values = new Uint8Array(rowsToAllocate(this.lastBatchRows, count, this.capacity) * w);
+    }
     this.values = grown(this.values, this.length * w, (this.length + count) * w);
     this.values.set(data.subarray(start * w, (start + count) * w), this.length * w);
     this.validity.append(ValidityBits.mask(vector, start + count), this.length, start, count);
@@ -41,9 +52,10 @@ export class FixedWidthBuilder implements ColumnBuilder {
     const { length, type } = this;
     const validity = this.validity.take(length);
     // Every fixed-width Arrow type here has one array element per value (Int64 and timestamps: BigInt64Array).
-    // Hand the buffer over (no copy) and start a fresh one.
+    // Hand the buffer over (no copy); the next batch's buffer is allocated on its first append.
     const buffer = this.values.buffer;
-    this.values = new Uint8Array(this.capacity * this.width);
+    this.values = new Uint8Array(0);
+    if (length > 0) this.lastBatchRows = length;
     this.length = 0;
     const data = new type.ArrayType(buffer, 0, length);
     return new Data(type, 0, length, validity.nullCount, {
@@ -161,10 +173,15 @@ export class StringBuilder implements ColumnBuilder {
   private used = 0;
   length = 0;
   private readonly validity = new ValidityBits();
-  constructor(kind: Extract<NativeKind, { kind: "string" }>, capacity: number) {
+  private lastBatchRows = 0;
+  private lastBatchBytes = 0;
+  constructor(
+    kind: Extract<NativeKind, { kind: "string" }>,
+    private readonly capacity: number,
+  ) {
     this.type = arrowTypeOf(kind);
-    this.offsets = new Int32Array(capacity + 1);
-    this.bytes = new Uint8Array(1 << 16);
+    this.offsets = new Int32Array(1);
+    this.bytes = new Uint8Array(0);
     this.bytesView = new DataView(this.bytes.buffer);
   }
   get byteLength(): number {
@@ -177,6 +194,12 @@ export class StringBuilder implements ColumnBuilder {
     const buffer = raw.buffer;
     if (!(buffer instanceof ArrayBuffer)) throw new TypeError("DuckDB vector data is not an ArrayBuffer.");
     const view = new DataView(buffer, raw.byteOffset, raw.byteLength);
+    if (this.length === 0 && this.bytes.length === 0) {
+      // The first append of a batch: buffers sized like the batch before (see rowsToAllocate).
+      this.offsets = new Int32Array(rowsToAllocate(this.lastBatchRows, count, this.capacity) + 1);
+      this.bytes = new Uint8Array(Math.max(1 << 16, this.lastBatchBytes + 12));
+      this.bytesView = new DataView(this.bytes.buffer);
+    }
     if (this.offsets.length < this.length + count + 1) {
       const next = new Int32Array(Math.max(this.offsets.length * 2, this.length + count + 1));
       next.set(this.offsets.subarray(0, this.length + 1));
@@ -218,11 +241,16 @@ export class StringBuilder implements ColumnBuilder {
   flush(): Data {
     const length = this.length;
     const validity = this.validity.take(length);
-    // Hand the buffers over (no copy) and start fresh ones, sized like the batch just cut.
+    // Hand the buffers over (no copy); the next batch's buffers are allocated on its first append, sized like this
+    // batch.
     const valueOffsets = this.offsets.subarray(0, length + 1);
     const data = this.bytes.subarray(0, this.used);
-    this.offsets = new Int32Array(this.offsets.length);
-    this.bytes = new Uint8Array(Math.max(1 << 16, this.used + 12));
+    if (length > 0) {
+      this.lastBatchRows = length;
+      this.lastBatchBytes = this.used;
+    }
+    this.offsets = new Int32Array(1);
+    this.bytes = new Uint8Array(0);
     this.bytesView = new DataView(this.bytes.buffer);
     this.used = 0;
     this.length = 0;
