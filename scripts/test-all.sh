@@ -9,6 +9,8 @@ echo "== npm ci"
 npm ci --no-audit --no-fund
 echo "== build"
 npm run --silent build
+echo "== typecheck (tests too)"
+npx tsc -p tsconfig.test.json
 echo "== lint"
 npx biome check .
 echo "== python environment (.venv)"

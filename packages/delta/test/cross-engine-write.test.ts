@@ -1,15 +1,6 @@
 import { InvalidArgumentError } from "@mlfusion/core";
-import { createTempDir, type TempDir } from "@mlfusion/testing";
-import {
-  DateDay,
-  Int32,
-  Int64,
-  type Table,
-  TimestampMicrosecond,
-  tableFromArrays,
-  Utf8,
-  vectorFromArray,
-} from "apache-arrow";
+import { createTempDir, type TempDir, tableOf } from "@mlfusion/testing";
+import { DateDay, Int32, Int64, type Table, TimestampMicrosecond, Utf8, vectorFromArray } from "apache-arrow";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readHistory } from "../src/history.js";
 import { loadSnapshot } from "../src/snapshot/snapshot.js";
@@ -25,7 +16,7 @@ const DAY = 86_400_000;
 function events(ids: number[]): Table {
   const label = (i: number): string | null =>
     i % 5 === 0 ? null : (["plain", "a/b", "x=y", "50%", "sp ace", "ünï", "q?#"][i % 7] ?? "plain");
-  return tableFromArrays({
+  return tableOf({
     id: vectorFromArray(ids.map(BigInt), new Int64()),
     label: vectorFromArray(ids.map(label), new Utf8()),
     bucket: vectorFromArray(

@@ -1,16 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AlreadyExistsError, InvalidArgumentError } from "@mlfusion/core";
-import { createTempDir, type TempDir } from "@mlfusion/testing";
-import {
-  Bool,
-  type RecordBatch,
-  type Table,
-  TimestampMicrosecond,
-  tableFromArrays,
-  Utf8,
-  vectorFromArray,
-} from "apache-arrow";
+import { createTempDir, type TempDir, tableOf } from "@mlfusion/testing";
+import { Bool, type RecordBatch, type Table, TimestampMicrosecond, Utf8, vectorFromArray } from "apache-arrow";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadSnapshot } from "../src/snapshot/snapshot.js";
 import { createLocalObjectStore } from "../src/storage/local-object-store.js";
@@ -18,7 +10,7 @@ import { writeDeltaTable } from "../src/write/write-delta-table.js";
 import { readWithDeltalake } from "./write-helpers.js";
 
 function people(ids: number[], extra: Record<string, unknown[]> = {}): Table {
-  return tableFromArrays({
+  return tableOf({
     id: BigInt64Array.from(ids.map(BigInt)),
     name: vectorFromArray(
       ids.map((i) => (i % 3 === 0 ? null : `name-${i}`)),
@@ -91,7 +83,7 @@ describe("writeDeltaTable", () => {
     const store = createLocalObjectStore(dir.path);
     await writeDeltaTable(store, people([1]), { mode: "append" });
     const before = await filesUnder(dir.path);
-    const bad = tableFromArrays({
+    const bad = tableOf({
       id: Int32Array.from([1]),
       name: vectorFromArray(["x"]),
       extra: vectorFromArray(["y"]),
@@ -117,7 +109,7 @@ describe("writeDeltaTable", () => {
     // Appending without the new column writes nulls for it.
     await writeDeltaTable(store, people([3]), { mode: "append" });
     expect((await readWithDeltalake(dir.path, "id")).rows[2]).toEqual({ id: 3, name: null, score: 1.5, flag: null });
-    const replaced = tableFromArrays({ key: vectorFromArray(["a"]), on: vectorFromArray([false], new Bool()) });
+    const replaced = tableOf({ key: vectorFromArray(["a"]), on: vectorFromArray([false], new Bool()) });
     await writeDeltaTable(store, replaced, { mode: "overwrite", schemaMode: "overwrite" });
     const view = await readWithDeltalake(dir.path, "key");
     expect(view.rows).toEqual([{ key: "a", on: false }]);

@@ -1,3 +1,5 @@
+export type { TableColumn } from "./arrow-table.js";
+export { tableOf } from "./arrow-table.js";
 export type { FusionCliResult } from "./fusion-cli.js";
 export { fusionBin, isolatedEnv, runFusion } from "./fusion-cli.js";
 export type { FusionServer } from "./fusion-server.js";

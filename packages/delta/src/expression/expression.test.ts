@@ -120,20 +120,23 @@ describe("evaluateOnBatch", () => {
   it("reads timestamps exactly and nested struct fields with null parents", () => {
     const ts = vectorFromArray([1704067200000, null, 1704067200001], new TimestampMicrosecond("UTC"));
     const x = vectorFromArray([1, 2, 3]);
+    const [xData] = x.data;
+    const [tsData] = ts.data;
+    if (xData === undefined || tsData === undefined) throw new Error("vectors without data");
     const structType = new Struct([new Field("x", x.type, true)]);
     const s = makeData({
       type: structType,
       length: 3,
       nullCount: 1,
       nullBitmap: Uint8Array.from([0b101]),
-      children: [x.data[0]],
+      children: [xData],
     });
     const batch = new RecordBatch(
       new Schema([new Field("ts", ts.type, true), new Field("s", structType, true)]),
       makeData({
         type: new Struct([new Field("ts", ts.type, true), new Field("s", structType, true)]),
         length: 3,
-        children: [ts.data[0], s],
+        children: [tsData, s],
       }),
     );
     const mask = (text: string) => Array.from(evaluateOnBatch(resolveExpression(parseExpression(text), schema), batch));

@@ -1,11 +1,12 @@
-import { Float64, tableFromArrays, Utf8, vectorFromArray } from "apache-arrow";
+import { type TableColumn, tableOf } from "@mlfusion/testing";
+import { Float64, Utf8, vectorFromArray } from "apache-arrow";
 import { parquetMetadata } from "hyparquet";
 import { describe, expect, it } from "vitest";
 import { writeParquetBytes } from "../parquet/parquet-writer.js";
 import { STATS_PARSERS, statsFromFooter } from "./file-stats.js";
 
-function footerOf(columns: Parameters<typeof tableFromArrays>[0]) {
-  const bytes = writeParquetBytes(tableFromArrays(columns).batches);
+function footerOf(columns: Record<string, TableColumn>) {
+  const bytes = writeParquetBytes(tableOf(columns).batches);
   return parquetMetadata(bytes, { parsers: STATS_PARSERS });
 }
 

@@ -1,4 +1,5 @@
-import { tableFromArrays, Utf8, vectorFromArray } from "apache-arrow";
+import { tableOf } from "@mlfusion/testing";
+import { Utf8, vectorFromArray } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { escapePathName, formatTimestamp, partitionDirectory, partitionRuns, toAddPath } from "./partition-path.js";
 
@@ -15,7 +16,7 @@ describe("partition paths", () => {
   });
 
   it("groups consecutive rows by partition values, treating empty strings as null", () => {
-    const batch = tableFromArrays({
+    const batch = tableOf({
       k: vectorFromArray(["a", "a", "", null, "b"], new Utf8()),
       v: Int32Array.from([1, 2, 3, 4, 5]),
     }).batches[0];
