@@ -1,12 +1,11 @@
-import type { DuckDBInstance } from "@duckdb/node-api";
 import { createSilentLogger, FusionError, type Logger, type QueryConfig } from "@mlfusion/core";
 import type { Schema } from "apache-arrow";
 import type { AssetKey, DatasetCatalog } from "./dataset-catalog.js";
 import { bindParameters, parameterSchemaOf, preparedWithNativeTypes, type QueryParameter } from "./duckdb-statement.js";
-import { createGuard, release } from "./query-guard.js";
+import { createGuard } from "./query-guard.js";
 import { plan } from "./query-plan.js";
 import { emptyResult, type QueryResult, streamingResult } from "./query-result.js";
-import { openSandboxedInstance } from "./sandbox.js";
+import { openSandboxedInstance, type SandboxedInstance } from "./sandbox.js";
 
 /** Options for one query. */
 export interface QueryOptions {
@@ -71,7 +70,7 @@ export interface QueryEngineOptions {
 export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
   const { catalog, config } = options;
   const logger = (options.logger ?? createSilentLogger()).child({ component: "query" });
-  let instance: Promise<DuckDBInstance> | undefined;
+  let instance: Promise<SandboxedInstance> | undefined;
   let closed = false;
   const getInstance = () => {
     if (closed) throw new FusionError("UNAVAILABLE", "The query engine is closed.");
@@ -92,11 +91,18 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     prepareOnly: boolean,
   ): Promise<QueryResult & { parameterCount: number; parameterSchema: Schema }> => {
     const started = performance.now();
-    const connection = await (await getInstance()).connect();
+    const sandbox = await getInstance();
+    const connection = await sandbox.acquire();
     const guard = createGuard(connection, opts.timeoutMs ?? config.timeoutMs, opts.signal);
+    // Temp tables the plan creates on the connection (deletion vectors), dropped when the connection is released.
+    const tempTables: string[] = [];
+    const release = () => {
+      guard.dispose();
+      void sandbox.release(connection, tempTables);
+    };
     let handedOff = false;
     try {
-      const planned = await plan(connection, catalog, sql, guard, opts.tableNames ?? {}, opts.signal);
+      const planned = await plan(connection, catalog, sql, guard, opts.tableNames ?? {}, opts.signal, tempTables);
       guard.check();
       const prepared = await preparedWithNativeTypes(connection, planned.sql);
       const parameterCount = prepared.statement.parameterCount;
@@ -117,14 +123,12 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
         "query started",
       );
       handedOff = true;
-      const result = streamingResult(stream, prepared.schema, prepared.kinds, planned.scans, guard, sql, () =>
-        release(connection, guard),
-      );
+      const result = streamingResult(stream, prepared.schema, prepared.kinds, planned.scans, guard, sql, release);
       return { ...result, parameterCount, parameterSchema };
     } catch (error) {
       throw guard.translate(error, sql);
     } finally {
-      if (!handedOff) release(connection, guard);
+      if (!handedOff) release();
     }
   };
 
@@ -144,7 +148,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
       closed = true;
       const open = instance;
       instance = undefined;
-      if (open !== undefined) (await open).closeSync();
+      if (open !== undefined) (await open).close();
     },
   };
 }

@@ -48,9 +48,3 @@ export function createGuard(
     },
   };
 }
-
-/** Disarms the guard and closes the query's connection (its temp tables go with it). */
-export function release(connection: DuckDBConnection, guard: QueryGuard): void {
-  guard.dispose();
-  connection.closeSync();
-}

@@ -33,6 +33,7 @@ export async function plan(
   guard: QueryGuard,
   tableNames: Readonly<Record<string, AssetKey>>,
   signal: AbortSignal | undefined,
+  tempTables: string[],
 ): Promise<PlannedQuery> {
   const tree = await parseSelect(connection, sql);
   const analysis = analyzeSelect(tree);
@@ -64,7 +65,7 @@ export async function plan(
   for (const [i, { ref, snapshot }] of resolved.entries()) {
     const filters = filtersByRef.get(i) ?? [];
     const files = skipFiles(snapshot, filters);
-    const deletedRows = await loadDeletedRows(connection, files, `__fusion_deleted_${i}`, guard, signal);
+    const deletedRows = await loadDeletedRows(connection, files, `__fusion_deleted_${i}`, guard, signal, tempTables);
     // Inlined as a subquery rather than a view: binding a view reads every file footer once more.
     replacements.push({ ref, relation: `(${scanViewSql(snapshot, files, deletedRows)})` });
     scans.push({
@@ -80,7 +81,7 @@ export async function plan(
 
 /**
  * Loads the deletion vectors of `files` into temp tables of this query's connection (one per file, one BIGINT
- * column `row_index`), which the scan anti-joins on `file_row_number`.
+ * column `row_index`), which the scan anti-joins on `file_row_number`. Each table created is added to `created`.
  */
 async function loadDeletedRows(
   connection: DuckDBConnection,
@@ -88,6 +89,7 @@ async function loadDeletedRows(
   prefix: string,
   guard: QueryGuard,
   signal: AbortSignal | undefined,
+  created: string[],
 ): Promise<Map<DataFile, string>> {
   const tables = new Map<DataFile, string>();
   for (const [n, file] of files.entries()) {
@@ -96,6 +98,7 @@ async function loadDeletedRows(
     guard.check();
     const table = `${prefix}_${n}`;
     await connection.run(`CREATE TEMP TABLE ${table} (row_index BIGINT)`);
+    created.push(table);
     const appender = await connection.createAppender(table, "main", "temp");
     try {
       for (const row of rows) {

@@ -1,5 +1,32 @@
+import type { DuckDBConnection, DuckDBInstance as DuckDBInstanceType } from "@duckdb/node-api";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { quoteLiteral } from "./sql/table-rewrite.js";
+import { quoteIdentifier, quoteLiteral } from "./sql/table-rewrite.js";
+
+/**
+ * Connections set up before the configuration is locked (see {@link openSandboxedInstance}), each with a
+ * `streaming_buffer_size` large enough that DuckDB's background thread keeps scanning while the previous rows are
+ * converted and sent: with DuckDB's default (~1 MB) a streamed result advances only inside each `fetchChunk`, so
+ * the scan and the conversion to Arrow take turns (measured: a 1M-row result read 20-25% slower). This is a
+ * per-connection setting that cannot be set globally or after the lock, hence the pool.
+ */
+export const STREAMING_BUFFER_SIZE = "16MB";
+
+/** How many configured connections the pool keeps; more concurrent queries get plain connections. */
+export const POOLED_CONNECTIONS = 4;
+
+/** The sandboxed instance and the connections queries run on. */
+export interface SandboxedInstance {
+  instance: DuckDBInstanceType;
+  /** A connection for one query: a pooled one when free, else a new one with DuckDB's defaults. */
+  acquire(): Promise<DuckDBConnection>;
+  /**
+   * Gives the connection back after its query: its temp tables are dropped and a pooled connection returns to the
+   * pool (a new one is closed). Never rejects; a connection that cannot be cleaned is closed. Resolves once the
+   * connection is back in the pool or closed (callers need not wait).
+   */
+  release(connection: DuckDBConnection, tempTables: readonly string[]): Promise<void>;
+  close(): void;
+}
 
 /**
  * Opens the in-memory DuckDB instance queries run in, locked down with DuckDB's own settings (measured with
@@ -12,23 +39,70 @@ import { quoteLiteral } from "./sql/table-rewrite.js";
  * them, ATTACH ':memory:', CREATE TABLE. Those are refused before execution by the statement checks
  * (`parseSelect`: one SELECT only; `analyzeSelect`: no file-reading table functions).
  */
-export async function openSandboxedInstance(dataDirectories: readonly string[]): Promise<DuckDBInstance> {
+export async function openSandboxedInstance(dataDirectories: readonly string[]): Promise<SandboxedInstance> {
   const instance = await DuckDBInstance.create(":memory:", {
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "false",
     allow_community_extensions: "false",
     allow_unsigned_extensions: "false",
   });
-  const connection = await instance.connect();
+  const idle: DuckDBConnection[] = [];
+  const pooled = new Set<DuckDBConnection>();
+  let closed = false;
   try {
-    const dirs = dataDirectories.map((d) => quoteLiteral(d.endsWith("/") ? d : `${d}/`));
-    // Delta data files never change once written, so their Parquet footers can be cached across queries.
-    await connection.run("SET parquet_metadata_cache = true");
-    await connection.run(`SET allowed_directories = [${dirs.join(", ")}]`);
-    await connection.run("SET enable_external_access = false");
-    await connection.run("SET lock_configuration = true");
-  } finally {
-    connection.closeSync();
+    for (let i = 0; i < POOLED_CONNECTIONS; i++) {
+      const connection = await instance.connect();
+      pooled.add(connection);
+      idle.push(connection);
+      await connection.run(`SET streaming_buffer_size = '${STREAMING_BUFFER_SIZE}'`);
+    }
+    const setup = await instance.connect();
+    try {
+      const dirs = dataDirectories.map((d) => quoteLiteral(d.endsWith("/") ? d : `${d}/`));
+      // Delta data files never change once written, so their Parquet footers can be cached across queries.
+      await setup.run("SET parquet_metadata_cache = true");
+      await setup.run(`SET allowed_directories = [${dirs.join(", ")}]`);
+      await setup.run("SET enable_external_access = false");
+      await setup.run("SET lock_configuration = true");
+    } finally {
+      setup.closeSync();
+    }
+  } catch (error) {
+    for (const connection of pooled) connection.closeSync();
+    instance.closeSync();
+    throw error;
   }
-  return instance;
+  const discard = (connection: DuckDBConnection) => {
+    pooled.delete(connection);
+    connection.closeSync();
+  };
+  return {
+    instance,
+    acquire: async () => idle.pop() ?? instance.connect(),
+    async release(connection, tempTables) {
+      if (closed || !pooled.has(connection)) {
+        // Temp tables go with the connection.
+        connection.closeSync();
+        return;
+      }
+      if (tempTables.length > 0) {
+        const drops = tempTables.map((t) => `DROP TABLE IF EXISTS temp.${quoteIdentifier(t)};`).join(" ");
+        try {
+          await connection.run(drops);
+        } catch {
+          discard(connection);
+          return;
+        }
+      }
+      if (closed) discard(connection);
+      else idle.push(connection);
+    },
+    close() {
+      closed = true;
+      for (const connection of pooled) connection.closeSync();
+      pooled.clear();
+      idle.length = 0;
+      instance.closeSync();
+    },
+  };
 }
