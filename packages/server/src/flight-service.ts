@@ -44,6 +44,7 @@ import {
 } from "./flight-requests.js";
 import { FLIGHT_SQL_ACTIONS, FlightSqlService, flightSqlCommand } from "./flight-sql.js";
 import { type GrpcCall, type GrpcHandler, readUnaryRequest } from "./grpc-server.js";
+import { sendFrames } from "./send-frames.js";
 
 const SERVICE = "/arrow.flight.protocol.FlightService/";
 const SERVER_VERSION = "0.1.0";
@@ -189,7 +190,7 @@ export function createFlightHandlers(
         if (flightSql !== undefined && sql !== undefined) {
           const result = await flightSql.execute(sql, call.signal);
           try {
-            for await (const frame of encodeRecordBatches(result.schema, result)) await call.send(frame);
+            await sendFrames(call, encodeRecordBatches(result.schema, result));
           } finally {
             result.close?.();
           }
@@ -201,7 +202,7 @@ export function createFlightHandlers(
           return;
         }
         const { schema, batches } = await catalog.read(wanted.key, { ...wanted.options, signal: call.signal });
-        for await (const frame of encodeRecordBatches(schema, batches)) await call.send(frame);
+        await sendFrames(call, encodeRecordBatches(schema, batches));
       }),
     ],
     ["DoPut", authed((call) => doPut(catalog, call, flightSql))],
@@ -246,7 +247,7 @@ async function runQuery(engine: QueryEngine | undefined, request: QueryRequest, 
   }
   const result = await engine.query(request.sql, { signal: call.signal, tableNames: request.tableNames });
   try {
-    for await (const frame of encodeRecordBatches(result.schema, result)) await call.send(frame);
+    await sendFrames(call, encodeRecordBatches(result.schema, result));
   } finally {
     result.close();
   }

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { connect, constants } from "node:http2";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
+import { createDeltaCatalog, createQueryEngine } from "@mlfusion/query";
 import { createTempDir, pythonExecutable } from "@mlfusion/testing";
 import { pino } from "pino";
 import { describe, expect, test } from "vitest";
@@ -106,6 +107,41 @@ describe("deadlines and cancellation", () => {
     } finally {
       session.close();
       await server.close();
+    }
+  });
+
+  test("a client that abandons a DoGet mid-stream ends the call and frees its query at once", async () => {
+    const dir = await createTempDir("flight-abandon-");
+    const queryEngine = createQueryEngine({
+      catalog: createDeltaCatalog({ dataRoot: dir.path }),
+      config: { timeoutMs: 60_000 },
+    });
+    const server = await startFlightServer({ catalog: createDeltaDatasetCatalog(dir.path), queryEngine, port: 0 });
+    try {
+      // Many result batches; the client reads one and cancels while the server is producing and sending the rest.
+      const out = await flightPython(
+        server.url,
+        `
+from flight_fusion.flight_requests import query_ticket
+reader = client.do_get(query_ticket("SELECT range AS v, range * 2 AS w FROM range(50000000)", []))
+first = reader.read_chunk().data.num_rows
+reader.cancel()
+print(json.dumps({"first": first > 0}))
+`,
+      );
+      expect(lastJson(out)).toEqual({ first: true });
+      // close() waits for in-flight calls (10 s grace): the abandoned DoGet must already be over, not streaming on.
+      const started = performance.now();
+      await server.close();
+      expect(performance.now() - started).toBeLessThan(3_000);
+      // The engine still answers (its connection came back or was closed, nothing is stuck).
+      const result = await queryEngine.query("SELECT 42 AS answer");
+      let answer: unknown;
+      for await (const batch of result) answer = batch.getChild("answer")?.get(0);
+      expect(answer).toBe(42);
+    } finally {
+      await queryEngine.close();
+      await dir.close();
     }
   });
 
