@@ -65,8 +65,11 @@ export interface DatasetSnapshot {
  * can list keys and hand out the data files of a version.
  */
 export interface DatasetCatalog {
-  /** Folders holding every data file the catalog hands out; the engine may read files under these only. */
-  readonly dataDirectories: readonly string[];
+  /**
+   * Folders holding every data file the catalog hands out; the engine may read files under these only. May change
+   * over time (a table registered from elsewhere adds its folder); the engine asks before each query.
+   */
+  dataDirectories(signal?: AbortSignal): Promise<readonly string[]>;
   /** Every dataset's key. */
   listDatasets(signal?: AbortSignal): Promise<AssetKey[]>;
   /** The dataset at a version; NotFoundError when there is no such dataset or version. */

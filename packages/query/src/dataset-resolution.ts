@@ -1,5 +1,5 @@
 import { FusionError, NotFoundError } from "@mlfusion/core";
-import { type AssetKey, type DatasetCatalog, formatAssetKey, type TimeTravel } from "./dataset-catalog.js";
+import { type AssetKey, formatAssetKey, type TimeTravel } from "./dataset-catalog.js";
 import type { TableReference } from "./sql/select-analysis.js";
 
 /**
@@ -14,7 +14,6 @@ import type { TableReference } from "./sql/select-analysis.js";
  */
 export async function resolveAssetKey(
   ref: TableReference,
-  catalog: DatasetCatalog,
   listing: () => Promise<AssetKey[]>,
   tableNames: Readonly<Record<string, AssetKey>> = {},
 ): Promise<AssetKey> {
@@ -39,7 +38,7 @@ export async function resolveAssetKey(
   if (matches.length === 0) {
     throw new NotFoundError(
       `No dataset named ${ref.table}; name it by its full key, e.g. "area"."${ref.table}", and list datasets to check.`,
-      { details: { table: ref.table, dataDirectories: catalog.dataDirectories } },
+      { details: { table: ref.table } },
     );
   }
   throw new FusionError(

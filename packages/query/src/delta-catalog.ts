@@ -23,6 +23,7 @@ import {
   type PhysicalType,
   type TimeTravel,
 } from "./dataset-catalog.js";
+import { ExternalTableRegistry } from "./external-table-registry.js";
 
 /** Options for {@link createDeltaCatalog}. */
 export interface DeltaCatalogOptions {
@@ -32,7 +33,8 @@ export interface DeltaCatalogOptions {
 
 /**
  * The datasets of a workspace: every Delta table under `dataRoot` (a folder holding `_delta_log/`), keyed by its
- * path segments. Snapshots come from @mlfusion/delta's `loadSnapshot`, so time travel, checkpoints and reader
+ * path segments, and the tables registered from other folders (`<dataRoot>/.registry.json`, see
+ * {@link ExternalTableRegistry}). Snapshots come from @mlfusion/delta's `loadSnapshot`, so time travel, checkpoints and reader
  * features follow the Delta engine.
  *
  * @example
@@ -41,23 +43,27 @@ export interface DeltaCatalogOptions {
  */
 export function createDeltaCatalog(options: DeltaCatalogOptions): DatasetCatalog {
   const dataRoot = resolve(options.dataRoot);
+  const registry = new ExternalTableRegistry(dataRoot);
+  /** A registered table's folder, else the key's folder under the data root. */
+  const tableRootOf = async (key: AssetKey) =>
+    (await registry.read())[formatAssetKey(key)] ?? join(dataRoot, ...safeKey(key));
   // A version of a Delta table never changes, so its snapshot is cached; "latest" costs one listing of the log,
   // and every open one stat of the version's commit file. A table dropped and recreated reaches the same version
   // numbers with other files, so the key includes that commit file's identity, never just (key, version).
   const cache = new Map<string, DatasetSnapshot>();
   const cached = async (key: AssetKey, at: TimeTravel | undefined, signal: AbortSignal | undefined) => {
-    if (at?.timestamp !== undefined) return openDeltaDataset(dataRoot, key, at, signal);
-    const tableRoot = join(dataRoot, ...safeKey(key));
+    const tableRoot = await tableRootOf(key);
+    if (at?.timestamp !== undefined) return openDeltaDataset(tableRoot, key, at, signal);
     const version = at?.version ?? (await latestVersion(tableRoot));
     const identity = version === undefined ? undefined : await commitIdentity(tableRoot, version);
-    const id = identity === undefined ? undefined : JSON.stringify([key, version, identity]);
+    const id = identity === undefined ? undefined : JSON.stringify([key, tableRoot, version, identity]);
     const hit = id === undefined ? undefined : cache.get(id);
     if (id !== undefined && hit !== undefined) {
       cache.delete(id);
       cache.set(id, hit);
       return hit;
     }
-    const snapshot = await openDeltaDataset(dataRoot, key, version === undefined ? at : { version }, signal);
+    const snapshot = await openDeltaDataset(tableRoot, key, version === undefined ? at : { version }, signal);
     // Without a commit file to identify the version (a checkpoint-only version), the snapshot is not cached.
     if (id === undefined || snapshot.version !== version) return snapshot;
     cache.set(id, snapshot);
@@ -69,11 +75,13 @@ export function createDeltaCatalog(options: DeltaCatalogOptions): DatasetCatalog
     return snapshot;
   };
   return {
-    dataDirectories: [dataRoot],
+    dataDirectories: async () => [dataRoot, ...new Set(Object.values(await registry.read()))].sort(),
     listDatasets: async (signal) => {
       const keys: AssetKey[] = [];
       await walk(dataRoot, [], keys, signal);
-      return keys.sort((a, b) => formatAssetKey(a).localeCompare(formatAssetKey(b)));
+      for (const name of Object.keys(await registry.read())) keys.push(name.split("/"));
+      const unique = new Map(keys.map((key) => [formatAssetKey(key), key]));
+      return [...unique.values()].sort((a, b) => formatAssetKey(a).localeCompare(formatAssetKey(b)));
     },
     openDataset: cached,
   };
@@ -147,12 +155,11 @@ function isMissing(error: unknown): boolean {
 }
 
 async function openDeltaDataset(
-  dataRoot: string,
+  tableRoot: string,
   key: AssetKey,
   at: TimeTravel | undefined,
   signal: AbortSignal | undefined,
 ): Promise<DatasetSnapshot> {
-  const tableRoot = join(dataRoot, ...safeKey(key));
   const options: { version?: number; timestamp?: number; signal?: AbortSignal } = {};
   if (at?.version !== undefined) options.version = at.version;
   if (at?.timestamp !== undefined) options.timestamp = at.timestamp;

@@ -70,19 +70,29 @@ export interface QueryEngineOptions {
 export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
   const { catalog, config } = options;
   const logger = (options.logger ?? createSilentLogger()).child({ component: "query" });
-  let instance: Promise<SandboxedInstance> | undefined;
+  // The DuckDB instance for the catalog's current data directories. DuckDB may read files under these only, and
+  // that setting is locked, so when they change (a table registered from another folder) queries move to a new
+  // instance and the old one closes once its running queries end.
+  let current: { directories: string; opening: Promise<SandboxedInstance> } | undefined;
   let closed = false;
-  const getInstance = () => {
+  const getInstance = async (signal: AbortSignal | undefined) => {
+    const directories = await catalog.dataDirectories(signal);
     if (closed) throw new FusionError("UNAVAILABLE", "The query engine is closed.");
-    if (instance === undefined) {
-      const opening = openSandboxedInstance(catalog.dataDirectories);
-      instance = opening;
+    const id = JSON.stringify(directories);
+    if (current === undefined || current.directories !== id) {
+      const previous = current;
+      const entry = { directories: id, opening: openSandboxedInstance(directories) };
+      current = entry;
       // A failed start is not cached: the next query tries again.
-      opening.catch(() => {
-        if (instance === opening) instance = undefined;
+      entry.opening.catch(() => {
+        if (current === entry) current = undefined;
       });
+      previous?.opening.then(
+        (sandbox) => sandbox.retire(),
+        () => undefined,
+      );
     }
-    return instance;
+    return current.opening;
   };
 
   const run = async (
@@ -91,7 +101,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     prepareOnly: boolean,
   ): Promise<QueryResult & { parameterCount: number; parameterSchema: Schema }> => {
     const started = performance.now();
-    const sandbox = await getInstance();
+    const sandbox = await getInstance(opts.signal);
     const connection = await sandbox.acquire();
     const guard = createGuard(connection, opts.timeoutMs ?? config.timeoutMs, opts.signal);
     // Temp tables the plan creates on the connection (deletion vectors), dropped when the connection is released.
@@ -146,9 +156,9 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     datasetSchema: async (key, signal) => (await catalog.openDataset(key, undefined, signal)).schema,
     close: async () => {
       closed = true;
-      const open = instance;
-      instance = undefined;
-      if (open !== undefined) (await open).close();
+      const open = current;
+      current = undefined;
+      if (open !== undefined) (await open.opening).retire();
     },
   };
 }

@@ -54,7 +54,7 @@ export async function plan(
   };
   const resolved = await Promise.all(
     analysis.tables.map(async (ref) => {
-      const key = await resolveAssetKey(ref, catalog, list, tableNames);
+      const key = await resolveAssetKey(ref, list, tableNames);
       return { ref, snapshot: await open(key, timeTravelOf(ref)) };
     }),
   );

@@ -53,4 +53,14 @@ describe("sandboxed instance connections", () => {
     await expect(connection.run("SET streaming_buffer_size = '1GB'")).rejects.toThrow(/locked/);
     await sandbox.release(connection, []);
   });
+
+  it("a retired instance finishes the query it runs, then closes", async () => {
+    sandbox = await openSandboxedInstance([]);
+    const running = await sandbox.acquire();
+    sandbox.retire();
+    const reader = await running.runAndReadAll("SELECT 40 + 2 AS answer");
+    expect(reader.getRows()).toEqual([[42]]);
+    await sandbox.release(running, []);
+    await expect(sandbox.acquire()).rejects.toThrow(/closed/);
+  });
 });

@@ -25,6 +25,9 @@ export interface SandboxedInstance {
    * connection is back in the pool or closed (callers need not wait).
    */
   release(connection: DuckDBConnection, tempTables: readonly string[]): Promise<void>;
+  /** Closes the instance once every connection handed out is released (at once when none is). */
+  retire(): void;
+  /** Closes the instance now; queries still running on it fail. */
   close(): void;
 }
 
@@ -49,6 +52,8 @@ export async function openSandboxedInstance(dataDirectories: readonly string[]):
   const idle: DuckDBConnection[] = [];
   const pooled = new Set<DuckDBConnection>();
   let closed = false;
+  let retired = false;
+  let active = 0;
   try {
     for (let i = 0; i < POOLED_CONNECTIONS; i++) {
       const connection = await instance.connect();
@@ -73,36 +78,59 @@ export async function openSandboxedInstance(dataDirectories: readonly string[]):
     throw error;
   }
   const discard = (connection: DuckDBConnection) => {
-    pooled.delete(connection);
-    connection.closeSync();
+    // close() has closed every pooled connection already.
+    if (pooled.delete(connection) && !closed) connection.closeSync();
+  };
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    for (const connection of pooled) connection.closeSync();
+    pooled.clear();
+    idle.length = 0;
+    instance.closeSync();
+  };
+  const giveBack = async (connection: DuckDBConnection, tempTables: readonly string[]) => {
+    if (closed || retired || !pooled.has(connection)) {
+      // Temp tables go with the connection.
+      if (!closed) connection.closeSync();
+      return;
+    }
+    if (tempTables.length > 0) {
+      const drops = tempTables.map((t) => `DROP TABLE IF EXISTS temp.${quoteIdentifier(t)};`).join(" ");
+      try {
+        await connection.run(drops);
+      } catch {
+        discard(connection);
+        return;
+      }
+    }
+    if (closed || retired) discard(connection);
+    else idle.push(connection);
   };
   return {
     instance,
-    acquire: async () => idle.pop() ?? instance.connect(),
+    acquire: async () => {
+      if (closed) throw new Error("The DuckDB instance is closed.");
+      active++;
+      try {
+        return idle.pop() ?? (await instance.connect());
+      } catch (error) {
+        active--;
+        throw error;
+      }
+    },
     async release(connection, tempTables) {
-      if (closed || !pooled.has(connection)) {
-        // Temp tables go with the connection.
-        connection.closeSync();
-        return;
+      try {
+        await giveBack(connection, tempTables);
+      } finally {
+        active--;
+        if (retired && active === 0) close();
       }
-      if (tempTables.length > 0) {
-        const drops = tempTables.map((t) => `DROP TABLE IF EXISTS temp.${quoteIdentifier(t)};`).join(" ");
-        try {
-          await connection.run(drops);
-        } catch {
-          discard(connection);
-          return;
-        }
-      }
-      if (closed) discard(connection);
-      else idle.push(connection);
     },
-    close() {
-      closed = true;
-      for (const connection of pooled) connection.closeSync();
-      pooled.clear();
-      idle.length = 0;
-      instance.closeSync();
+    retire() {
+      retired = true;
+      if (active === 0) close();
     },
+    close,
   };
 }

@@ -24,6 +24,7 @@ import {
   vacuum,
   writeDeltaTable,
 } from "@mlfusion/delta";
+import { ExternalTableRegistry } from "@mlfusion/query";
 import { type RecordBatch, type Schema, Table } from "apache-arrow";
 import { type AssetKey, formatAssetKey, validateAssetKey } from "./asset-key.js";
 import {
@@ -39,7 +40,6 @@ import {
   type WriteResult,
 } from "./dataset-catalog.js";
 import { singleChunkDictionaries } from "./dictionary-chunks.js";
-import { ExternalTableRegistry } from "./external-table-registry.js";
 
 const TAG_PREFIX = "mlfusion.tag.";
 const PROPERTY_PREFIX = "mlfusion.property.";

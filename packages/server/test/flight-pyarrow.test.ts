@@ -214,8 +214,15 @@ external = tempfile.mkdtemp()
 deltalake.write_deltalake(external, pa.table({"id": [1, 2, 3], "label": ["a", "b", "c"]}))
 def act(kind, body):
     return [json.loads(r.body.to_pybytes()) for r in client.do_action(fl.Action(kind, json.dumps(body).encode()))]
+from flight_fusion.flight_requests import query_ticket
+def sql(text):
+    return client.do_get(query_ticket(text, [])).read_all().to_pylist()
+before = sql("SELECT 1 AS one")  # the SQL engine is up before the table is registered
 registered = act("register", {"key": "ext/table", "path": external})[0]
 _, back = get(["ext", "table"])
+# SQL sees the registered table (outside the data root) at once, joined with one inside the data root.
+put(["inside", "labels"], pa.table({"label": ["a", "c"], "weight": [10, 30]}))
+queried = sql('SELECT CAST(sum(t.id * l.weight) AS BIGINT) AS s, count(*) AS n FROM "ext"."table" t JOIN "inside"."labels" l USING (label)')
 not_delta = error_of(lambda: act("register", {"key": "ext/bad", "path": tempfile.mkdtemp()}))
 put(["vac", "x"], pa.table({"v": [1, 2]}))
 overwrite = ff.FlightDoPutRequest(storage=ff.CommandWriteIntoDataset(source=source("vac", "x"), save_mode=ff.SAVE_MODE_OVERWRITE))
@@ -225,7 +232,7 @@ refused = error_of(lambda: act("vacuum", {"key": "vac/x", "retentionHours": 0}))
 dry = act("vacuum", {"key": "vac/x", "retentionHours": 0, "dryRun": True, "force": True})[0]["files"]
 done = act("vacuum", {"key": "vac/x", "retentionHours": 0, "force": True})[0]["files"]
 _, after = get(["vac", "x"])
-print(json.dumps({"registered": registered, "rows": back.num_rows, "not_delta": not_delta, "refused": refused,
+print(json.dumps({"registered": registered, "rows": back.num_rows, "before": before, "queried": queried, "not_delta": not_delta, "refused": refused,
                   "dry": len(dry), "done": done == dry, "after": after["v"].to_pylist(),
                   "external_kept": os.path.isdir(os.path.join(external, "_delta_log"))}))
 `,
@@ -235,6 +242,8 @@ print(json.dumps({"registered": registered, "rows": back.num_rows, "not_delta": 
     expect(result).toMatchObject({
       registered: { key: "ext/table", version: 0 },
       rows: 3,
+      before: [{ one: 1 }],
+      queried: [{ s: 1 * 10 + 3 * 30, n: 2 }],
       dry: 1,
       done: true,
       after: [3],

@@ -6,7 +6,9 @@ const REGISTRY_FILE = ".registry.json";
 
 /**
  * Delta tables registered as datasets from outside the data root: `<dataRoot>/.registry.json`, a map from asset
- * key (`demo/data`) to the table's absolute path. Updates are serialised and replace the file atomically.
+ * key (`demo/data`) to the table's absolute path. Updates are serialised and replace the file atomically. The
+ * server's catalog writes it (the `register` action); the SQL catalog reads it, so registered datasets are
+ * queryable.
  */
 export class ExternalTableRegistry {
   private lock: Promise<unknown> = Promise.resolve();
