@@ -1,12 +1,16 @@
-"""DuckDB in Python over the same Parquet files as bench/query-bench.mjs: the anchor for the query engine.
+"""The anchor and the client side of bench/query-bench.mjs.
 
 Usage (from query-bench.mjs): python bench/query-bench.py generate DATA_ROOT ROWS
-                              python bench/query-bench.py serve CASES_JSON
-`serve` reads one case name per line on stdin, runs it once and prints {"ms", "rows"}: the Node side alternates
-its own runs with these, so both see the same machine load.
+                              python bench/query-bench.py run FLIGHT_URL CASES_JSON RUNS
+
+`run` times each case through our Flight server with pyarrow.flight (a CommandExecuteQuery ticket, one DoGet) and
+with the ADBC Flight SQL driver (GetFlightInfo + DoGet), and with DuckDB in this process over the same Parquet
+files (`to_arrow_table`). The three alternate run by run, after one warm-up each, so all see the same machine load.
+Prints one JSON line per case: medians in ms and row counts.
 """
 
 import json
+import statistics
 import sys
 import time
 
@@ -34,22 +38,48 @@ def generate(data_root: str, rows: int) -> None:
         write_deltalake(f"{data_root}/bench/events", table, mode="append")
 
 
-def serve(cases_path: str) -> None:
+def run(url: str, cases_path: str, runs: int) -> None:
+    import adbc_driver_flightsql.dbapi as flightsql
     import duckdb
+    import pyarrow.flight as flight
+    from flight_fusion.flight_requests import query_ticket
 
-    cases = {c["name"]: c["sql"] for c in json.load(open(cases_path))}
-    con = duckdb.connect()
-    print(json.dumps({"ready": True}), flush=True)
-    for line in sys.stdin:
-        name = line.strip()
+    client = flight.connect(url)
+    adbc = flightsql.connect(url)
+    local = duckdb.connect()
+
+    def timed(fn):
         t0 = time.perf_counter()
-        table = con.sql(cases[name]).to_arrow_table()
-        ms = (time.perf_counter() - t0) * 1000
-        print(json.dumps({"ms": ms, "rows": table.num_rows}), flush=True)
+        table = fn()
+        return (time.perf_counter() - t0) * 1000, table.num_rows
+
+    def adbc_query(sql):
+        with adbc.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetch_arrow_table()
+
+    for case in json.load(open(cases_path)):
+        ticket = query_ticket(case["ours"], [["bench", "events"]])
+        runners = {
+            "flight": lambda: client.do_get(ticket).read_all(),
+            "adbc": lambda: adbc_query(case["ours"]),
+            "duckdb": lambda: local.sql(case["anchor"]).to_arrow_table(),
+        }
+        times = {name: [] for name in runners}
+        rows = {}
+        for i in range(runs + 1):
+            for name, fn in runners.items():
+                ms, rows[name] = timed(fn)
+                if i > 0:
+                    times[name].append(ms)
+        medians = {name: statistics.median(ts) for name, ts in times.items()}
+        print(json.dumps({"name": case["name"], "ms": medians, "rows": rows, "all": times}), flush=True)
+    adbc.close()
+    client.close()
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "generate":
         generate(sys.argv[2], int(sys.argv[3]))
     else:
-        serve(sys.argv[2])
+        run(sys.argv[2], sys.argv[3], int(sys.argv[4]))
