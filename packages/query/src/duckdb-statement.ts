@@ -4,7 +4,9 @@ import {
   type DuckDBPreparedStatement,
   DuckDBTypeId,
   type DuckDBValue,
+  dateValue,
   StatementType,
+  timestampTZValue,
   timestampValue,
 } from "@duckdb/node-api";
 import { FusionError } from "@mlfusion/core";
@@ -14,8 +16,33 @@ import { resultSchema } from "./arrow/result-batches.js";
 import { notASelectError } from "./query-errors.js";
 import { quoteIdentifier } from "./sql/table-rewrite.js";
 
+/**
+ * A point in time bound exactly: microseconds since the epoch, as TIMESTAMP WITH TIME ZONE (`utc`) or TIMESTAMP.
+ * A `Date` parameter binds as TIMESTAMP with millisecond precision.
+ */
+export interface TimestampParameter {
+  readonly kind: "timestamp";
+  readonly micros: bigint;
+  readonly utc: boolean;
+}
+
+/** A calendar date bound as DATE: days since 1970-01-01. */
+export interface DateParameter {
+  readonly kind: "date";
+  readonly days: number;
+}
+
 /** A value bound to a `?` / `$n` parameter. */
-export type QueryParameter = string | number | bigint | boolean | null | Date | Uint8Array;
+export type QueryParameter =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | Date
+  | Uint8Array
+  | TimestampParameter
+  | DateParameter;
 
 /** A prepared SELECT whose result columns all have native Arrow copies, with its Arrow schema. */
 export interface NativePrepared {
@@ -35,6 +62,15 @@ export async function preparedWithNativeTypes(connection: DuckDBConnection, sql:
   const kinds: (NativeKind | undefined)[] = [];
   for (let i = 0; i < statement.columnCount; i++) {
     names.push(statement.columnName(i));
+    if (statement.columnTypeId(i) === DuckDBTypeId.INVALID) {
+      // A parameter whose type DuckDB cannot infer (e.g. the argument of an overloaded function) leaves the
+      // column's type unknown until values are bound; results need their Arrow schema before that.
+      statement.destroySync();
+      throw new FusionError(
+        "INVALID_ARGUMENT",
+        `The type of result column ${i + 1} (${names[i]}) depends on a parameter whose type cannot be inferred; cast the parameter, e.g. CAST(? AS TIMESTAMP).`,
+      );
+    }
     kinds.push(nativeKindOf(statement.columnType(i)));
   }
   if (kinds.every((k) => k !== undefined)) {
@@ -81,6 +117,10 @@ export function bindParameters(statement: DuckDBPreparedStatement, parameters: r
   const values: DuckDBValue[] = parameters.map((p) => {
     if (p instanceof Date) return timestampValue(BigInt(p.getTime()) * 1000n);
     if (p instanceof Uint8Array) return blobValue(p);
+    if (p !== null && typeof p === "object") {
+      if (p.kind === "date") return dateValue(p.days);
+      return p.utc ? timestampTZValue(p.micros) : timestampValue(p.micros);
+    }
     return p;
   });
   statement.bind(values);

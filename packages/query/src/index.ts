@@ -14,7 +14,7 @@ export { formatAssetKey } from "./dataset-catalog.js";
 export { parseTimestampLiteral, quoteKey } from "./dataset-resolution.js";
 export type { DeltaCatalogOptions } from "./delta-catalog.js";
 export { createDeltaCatalog } from "./delta-catalog.js";
-export type { QueryParameter } from "./duckdb-statement.js";
+export type { DateParameter, QueryParameter, TimestampParameter } from "./duckdb-statement.js";
 export { ExternalTableRegistry } from "./external-table-registry.js";
 // Flight SQL command handling (FlightSql.proto): the server decodes protobuf and routes to these.
 export type { GetDbSchemasRequest, GetTablesRequest, SqlTableName } from "./flight-sql/catalog-commands.js";

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTempDir, runPython, type TempDir } from "@mlfusion/testing";
 import {
+  DateDay,
   Field,
   Int32,
   makeData,
@@ -10,6 +11,8 @@ import {
   Schema,
   Struct,
   Table,
+  TimestampMicrosecond,
+  TimestampMillisecond,
   tableToIPC,
   Utf8,
   vectorFromArray,
@@ -195,5 +198,45 @@ print(json.dumps(t.to_pylist()))`,
     ]);
     statements.closePreparedStatement(created.handle);
     expect(() => statements.preparedSchema(created.handle)).toThrow(/does not exist/);
+  });
+
+  it("binds timestamp and date parameters exactly (microseconds, time zone, days)", async () => {
+    const statements = createFlightSqlStatements(engine);
+    const created = await statements.createPreparedStatement(
+      `SELECT epoch_us(CAST(? AS TIMESTAMP)) AS plain, epoch_us(CAST(? AS TIMESTAMPTZ)) AS utc,
+              epoch_us(CAST(? AS TIMESTAMPTZ)) AS millis, CAST(CAST(? AS DATE) AS VARCHAR) AS day`,
+    );
+    const params = new Schema([
+      new Field("0", new TimestampMicrosecond(), true),
+      new Field("1", new TimestampMicrosecond("UTC"), true),
+      new Field("2", new TimestampMillisecond("UTC"), true),
+      new Field("3", new DateDay(), true),
+    ]);
+    const micros = 1_700_000_000_123_456n;
+    const children = [
+      makeData({ type: new TimestampMicrosecond(), length: 1, data: BigInt64Array.of(micros) }),
+      makeData({ type: new TimestampMicrosecond("UTC"), length: 1, data: BigInt64Array.of(micros) }),
+      makeData({ type: new TimestampMillisecond("UTC"), length: 1, data: BigInt64Array.of(1_700_000_000_123n) }),
+      makeData({ type: new DateDay(), length: 1, data: Int32Array.of(19_782) }),
+    ];
+    const batch = new RecordBatchClass(
+      params,
+      makeData({ type: new Struct(params.fields), length: 1, nullCount: 0, children }),
+    );
+    await statements.bindParameters(
+      created.handle,
+      (async function* () {
+        yield batch;
+      })(),
+    );
+    expect(await rows(await statements.executePrepared(created.handle))).toEqual([
+      { plain: micros, utc: micros, millis: 1_700_000_000_123_000n, day: "2024-02-29" },
+    ]);
+    statements.closePreparedStatement(created.handle);
+    // Without the casts DuckDB cannot type the result before values are bound: a clear error, not INTERNAL.
+    await expect(statements.createPreparedStatement("SELECT epoch_us(?) AS x")).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringMatching(/cast the parameter/),
+    });
   });
 });

@@ -1,6 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { FusionError, NotFoundError } from "@mlfusion/core";
-import { type DataType, type RecordBatch, type Schema, Type } from "apache-arrow";
+import {
+  type DataType,
+  Date_ as DateType,
+  DateUnit,
+  type RecordBatch,
+  type Schema,
+  Timestamp,
+  TimeUnit,
+  Type,
+  type Vector,
+} from "apache-arrow";
 import type { QueryParameter } from "../duckdb-statement.js";
 import type { QueryEngine } from "../query-engine.js";
 import type { QueryResult } from "../query-result.js";
@@ -97,7 +107,7 @@ export function createFlightSqlStatements(engine: QueryEngine): FlightSqlStateme
       const rows: QueryParameter[][] = [];
       for await (const batch of batches) {
         for (let r = 0; r < batch.numRows; r++) {
-          rows.push(batch.schema.fields.map((f, c) => toParameter(batch.getChildAt(c)?.get(r), f.type)));
+          rows.push(batch.schema.fields.map((f, c) => parameterAt(batch.getChildAt(c), r, f.type)));
         }
       }
       if (rows.length > 1) {
@@ -135,18 +145,50 @@ export function createFlightSqlStatements(engine: QueryEngine): FlightSqlStateme
   };
 }
 
+const MICROS_PER_UNIT: Record<TimeUnit, bigint | undefined> = {
+  [TimeUnit.SECOND]: 1_000_000n,
+  [TimeUnit.MILLISECOND]: 1_000n,
+  [TimeUnit.MICROSECOND]: 1n,
+  [TimeUnit.NANOSECOND]: undefined,
+};
+
+/**
+ * Row `row` of a bound parameter column as a query parameter. Timestamps and dates come from the raw stored value
+ * (apache-arrow's `get` rounds timestamps to milliseconds): exact to the microsecond, nanoseconds truncated.
+ */
+function parameterAt(column: Vector | null, row: number, type: DataType): QueryParameter {
+  const value: unknown = column?.get(row);
+  if (column === null || value === null || value === undefined) return null;
+  if (type instanceof Timestamp) {
+    const raw = rawValue(column, row);
+    if (typeof raw !== "bigint") return String(value);
+    const scale = MICROS_PER_UNIT[type.unit];
+    const micros = scale === undefined ? raw / 1000n : raw * scale;
+    return { kind: "timestamp", micros, utc: type.timezone !== null && type.timezone !== "" };
+  }
+  if (type instanceof DateType) {
+    const raw = rawValue(column, row);
+    if (typeof raw !== "number" && typeof raw !== "bigint") return String(value);
+    // Date32 stores days, Date64 milliseconds.
+    const days = type.unit === DateUnit.DAY ? Number(raw) : Math.floor(Number(raw) / 86_400_000);
+    return { kind: "date", days };
+  }
+  return toParameter(value, type);
+}
+
+/** The stored (unconverted) value of row `row`: the element of the backing typed array. */
+function rawValue(column: Vector, row: number): unknown {
+  let offset = row;
+  for (const data of column.data) {
+    if (offset < data.length) return data.values[data.offset + offset];
+    offset -= data.length;
+  }
+  return undefined;
+}
+
 /** An Arrow value (as apache-arrow's `get` returns it) as a query parameter. */
 function toParameter(value: unknown, type: DataType): QueryParameter {
-  if (value === null || value === undefined) return null;
-  switch (type.typeId) {
-    case Type.Timestamp:
-    case Type.Date:
-      return typeof value === "number" || typeof value === "bigint" ? new Date(Number(value)) : String(value);
-    case Type.Decimal:
-      return String(value);
-    default:
-      break;
-  }
+  if (type.typeId === Type.Decimal) return String(value);
   if (
     typeof value === "string" ||
     typeof value === "number" ||
