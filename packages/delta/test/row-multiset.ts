@@ -93,6 +93,12 @@ function sortKeys(value: Canonical): Canonical {
 
 /** Adds the canonical form of every row (column values in column-name order, comma-separated JSON) of `batch` to `counts`. */
 export function addRows(counts: Map<string, number>, batch: RecordBatch, columns?: readonly string[]): void {
+  for (const key of rowKeys(batch, columns)) counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** The canonical form of every row of `batch`, in row order (for comparisons where order matters). */
+export function rowKeys(batch: RecordBatch, columns?: readonly string[]): string[] {
+  const keys: string[] = [];
   const names = columns ?? batch.schema.fields.map((f) => f.name);
   const readers = names.map((name) => {
     const vector = batch.getChild(name);
@@ -106,8 +112,9 @@ export function addRows(counts: Map<string, number>, batch: RecordBatch, columns
       const value = ordered[c]?.(row) ?? null;
       key += `${c === 0 ? "" : ","}${typeof value === "object" && value !== null ? JSON.stringify(sortKeys(value)) : JSON.stringify(value)}`;
     }
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    keys.push(key);
   }
+  return keys;
 }
 
 /** The rows present a different number of times in `a` and `b` (empty when the multisets are equal). */

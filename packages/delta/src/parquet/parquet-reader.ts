@@ -22,12 +22,12 @@ export interface ParquetReadOptions {
   columns?: readonly string[];
   /** Row-group indexes to read; all row groups when omitted. */
   rowGroups?: readonly number[];
-  /** Rows per batch; by default chosen from the footer so that a batch holds roughly 2 MB. */
+  /** Rows per batch; by default chosen from the footer so that a batch holds roughly 4 MB. */
   batchSize?: number;
   signal?: AbortSignal;
 }
 
-const TARGET_BATCH_BYTES = 2 * 1024 * 1024;
+const TARGET_BATCH_BYTES = 4 * 1024 * 1024;
 const MIN_BATCH_ROWS = 1024;
 const MAX_BATCH_ROWS = 256 * 1024;
 
@@ -58,7 +58,7 @@ export interface ParquetFileReader {
   readonly numRows: number;
   /** Rows per row group. */
   readonly rowGroupRows: readonly number[];
-  /** Rows per batch that make about 2 MB of Arrow data for this file. */
+  /** Rows per batch that make about 4 MB of Arrow data for this file. */
   readonly defaultBatchSize: number;
   batches(options?: ParquetReadOptions): AsyncGenerator<RecordBatch>;
   close(): void;

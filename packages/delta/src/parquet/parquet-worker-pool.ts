@@ -1,17 +1,29 @@
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { CorruptTableError } from "@mlfusion/core";
+import { CorruptTableError, FusionError } from "@mlfusion/core";
 import { type RecordBatch, tableFromIPC } from "apache-arrow";
 
 // Parallel Parquet decoding: parquet-wasm is single-threaded, so a scan hands whole files (or row groups) of a
 // local table to worker threads, each with its own wasm instance, and consumes their batches in order on the
-// main thread. Workers send Arrow IPC bytes (transferred, not copied) and decode at most WINDOW batches ahead of
-// the consumer, so memory stays bounded. Part of the Parquet module (docs/adr/0001-parquet-engine.md).
+// main thread. Workers send Arrow IPC bytes (transferred, not copied) and decode at most BUDGET_BYTES of IPC
+// ahead of the consumer per task, so memory stays bounded. The budget is in bytes, not batches, so that a task
+// queued behind the one being consumed can decode a whole row group meanwhile: a window of a few batches let the
+// second worker run only ~8 MB ahead and then wait, which made a 2-worker scan no faster than a serial one.
+// Part of the Parquet module (docs/adr/0001-parquet-engine.md).
 
-const WINDOW = 4;
+const BUDGET_BYTES = 64 * 1024 * 1024;
+/** Idle workers exit after this long, releasing their wasm heaps (which never shrink). */
+const IDLE_MS = 5_000;
 
 // The worker is plain JavaScript evaluated from a string, so it runs the same from TypeScript sources (tests)
-// and from the build; it loads parquet-wasm by its resolved URL.
+// and from the build. It loads parquet-wasm's ESM glue by its resolved URL and instantiates it with a
+// WebAssembly.Module compiled once in this thread and shared with every worker: V8 then shares the compiled code
+// (and its tier-up to optimised code) between the workers, where each worker compiling its own copy cost
+// ~100 ms of compilation plus ~400 ms of slower first decoding per worker, on the same cores that decode. Its
+// last message for a task ("done" or "error") is posted after the task's resources are freed: from then on the
+// worker is free for the next task, even while the main thread still holds the task's batches.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { openAsBlob } = require("node:fs");
@@ -20,38 +32,43 @@ let task;
 parentPort.on("message", (message) => {
   if (message.type === "start") run(message);
   else if (task !== undefined && message.id === task.id) {
-    if (message.type === "credit") { task.credits += 1; task.wake(); }
+    if (message.type === "credit") { task.outstanding -= message.bytes; task.wake(); }
     else if (message.type === "cancel") { task.cancelled = true; task.wake(); }
   }
 });
 async function run({ id, path, options }) {
-  const state = { id, credits: ${WINDOW}, cancelled: false, wake: () => {} };
+  const state = { id, outstanding: 0, cancelled: false, wake: () => {} };
   task = state;
   let reader;
   let file;
+  let last = { type: "done", id };
   try {
-    wasmPromise ??= import(workerData.parquetWasmUrl);
+    wasmPromise ??= import(workerData.parquetWasmUrl).then((wasm) => {
+      wasm.initSync({ module: workerData.wasmModule });
+      return wasm;
+    });
     const { ParquetFile } = await wasmPromise;
     file = await ParquetFile.fromFile(await openAsBlob(path));
     const stream = await file.stream(options);
     reader = stream.getReader();
     for (;;) {
-      while (state.credits === 0 && !state.cancelled) await new Promise((resolve) => { state.wake = resolve; });
+      while (state.outstanding >= ${BUDGET_BYTES} && !state.cancelled) {
+        await new Promise((resolve) => { state.wake = resolve; });
+      }
       if (state.cancelled) break;
       const { done, value } = await reader.read();
       if (done) break;
       const bytes = value.intoIPCStream();
-      state.credits -= 1;
+      state.outstanding += bytes.byteLength;
       parentPort.postMessage({ type: "batch", id, bytes }, [bytes.buffer]);
     }
-    parentPort.postMessage({ type: "done", id });
   } catch (error) {
-    parentPort.postMessage({ type: "error", id, message: error instanceof Error ? error.message : String(error) });
+    last = { type: "error", id, message: error instanceof Error ? error.message : String(error) };
   } finally {
     if (reader !== undefined) await reader.cancel().catch(() => undefined);
     if (file !== undefined) file.free();
     if (task === state) task = undefined;
-    parentPort.postMessage({ type: "idle" });
+    parentPort.postMessage(last);
   }
 }
 `;
@@ -66,8 +83,7 @@ export interface DecodeOptions {
 type WorkerMessage =
   | { type: "batch"; id: number; bytes: Uint8Array }
   | { type: "done"; id: number }
-  | { type: "error"; id: number; message: string }
-  | { type: "idle" };
+  | { type: "error"; id: number; message: string };
 
 function isWorkerMessage(value: unknown): value is WorkerMessage {
   return typeof value === "object" && value !== null && "type" in value && typeof value.type === "string";
@@ -79,106 +95,127 @@ export interface ParquetDecodeTask extends AsyncIterable<RecordBatch> {
   cancel(): void;
 }
 
-/** A pool of decoding workers. Tasks start at once when a worker is free, otherwise in submission order. */
+/**
+ * A pool of decoding workers. Tasks start at once when a worker is free, otherwise in submission order. Workers
+ * are created on demand (at most `size`), never keep the process alive, and exit after a few idle seconds.
+ */
 export class ParquetWorkerPool {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
-  private readonly queue: (() => void)[] = [];
+  private readonly queue: QueuedTask[] = [];
+  private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    private readonly idleMs = IDLE_MS,
+  ) {}
+
+  /** Live worker threads (busy or idle). */
+  get workerCount(): number {
+    return this.all.length;
+  }
 
   /** Decodes `path` (an absolute local file path) with the given reader options on a worker. */
   decode(path: string, options: DecodeOptions): ParquetDecodeTask {
     const id = this.nextId++;
-    const buffered: RecordBatch[] = [];
+    const buffered: { batch: RecordBatch; bytes: number }[] = [];
     let finished = false;
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
     let worker: Worker | undefined;
     let cancelled = false;
+    let waiting: QueuedTask | undefined;
     const notify = (): void => {
       const w = wake;
       wake = undefined;
       w?.();
     };
-    let workerIdle = false;
+    const detach = (): Worker | undefined => {
+      const w = worker;
+      if (w === undefined) return undefined;
+      worker = undefined;
+      w.off("message", onMessage);
+      w.off("error", onError);
+      w.off("exit", onExit);
+      return w;
+    };
     const onMessage = (message: unknown): void => {
-      if (!isWorkerMessage(message)) return;
-      if (message.type === "idle") {
-        // A worker runs one task at a time: while this task is attached, its idle message is ours.
-        workerIdle = true;
-        return;
-      }
-      if (message.id !== id) return;
+      if (!isWorkerMessage(message) || message.id !== id) return;
       if (message.type === "batch") {
+        // The transferred bytes are wrapped, not copied: the batch's buffers are views of them.
         const batch = tableFromIPC(message.bytes).batches[0];
-        if (batch !== undefined) buffered.push(batch);
-      } else if (message.type === "error") {
-        failure = new CorruptTableError(`Cannot read Parquet file ${path}: ${message.message}.`, { details: { path } });
-        finished = true;
+        if (batch !== undefined && !cancelled) buffered.push({ batch, bytes: message.bytes.byteLength });
       } else {
+        if (message.type === "error") {
+          failure = new CorruptTableError(`Cannot read Parquet file ${path}: ${message.message}.`, {
+            details: { path },
+          });
+        }
+        finished = true;
+        // The worker has freed the task's resources: it can decode the next task while these batches wait.
+        const w = detach();
+        if (w !== undefined) this.release(w);
+      }
+      notify();
+    };
+    const fail = (error: Error): void => {
+      if (!finished) {
+        failure = error;
         finished = true;
       }
       notify();
     };
     const onError = (error: Error): void => {
       // The worker died (e.g. a wasm trap): drop it from the pool.
-      failure = new CorruptTableError(`Cannot read Parquet file ${path}: ${error.message}.`, { details: { path } });
-      finished = true;
-      if (worker !== undefined) {
-        worker.off("message", onMessage);
-        worker.off("error", onError);
-        this.discard(worker);
-        worker = undefined;
-      }
-      notify();
+      const w = detach();
+      if (w !== undefined) this.discard(w);
+      fail(new CorruptTableError(`Cannot read Parquet file ${path}: ${error.message}.`, { details: { path } }));
+    };
+    const onExit = (): void => {
+      // Terminated by close() mid-task.
+      const w = detach();
+      if (w !== undefined) this.discard(w);
+      fail(closedError(path));
     };
     const start = (w: Worker): void => {
+      waiting = undefined;
       worker = w;
-      if (cancelled) {
-        this.release(w);
-        return;
-      }
       w.on("message", onMessage);
       w.on("error", onError);
+      w.on("exit", onExit);
+      // A busy worker keeps the process alive (the consumer awaits its messages); an idle one does not.
+      w.ref();
       const plain: { columns?: string[]; rowGroups?: number[]; batchSize?: number } = {};
       if (options.columns !== undefined) plain.columns = [...options.columns];
       if (options.rowGroups !== undefined) plain.rowGroups = [...options.rowGroups];
       if (options.batchSize !== undefined) plain.batchSize = options.batchSize;
       w.postMessage({ type: "start", id, path, options: plain });
     };
-    this.acquire(start);
-    const detach = (): void => {
-      if (worker === undefined) return;
-      const w = worker;
-      worker = undefined;
-      w.off("message", onMessage);
-      w.off("error", onError);
-      // The worker posts "idle" once its task is over (done, error or cancelled); only then is it reusable.
-      const onIdle = (message: unknown): void => {
-        if (isWorkerMessage(message) && message.type === "idle") {
-          w.off("message", onIdle);
-          this.release(w);
-        }
-      };
-      if (workerIdle) this.release(w);
-      else w.on("message", onIdle);
+    waiting = { start, fail: () => fail(closedError(path)) };
+    this.acquire(waiting);
+    const cancel = (): void => {
+      if (cancelled) return;
+      cancelled = true;
+      buffered.length = 0;
+      if (waiting !== undefined) {
+        // Not started yet: give up the place in the queue.
+        const i = this.queue.indexOf(waiting);
+        if (i >= 0) this.queue.splice(i, 1);
+        waiting = undefined;
+      }
+      // A started task keeps its worker until the worker reports the task over (onMessage releases it).
+      if (worker !== undefined && !finished) worker.postMessage({ type: "cancel", id });
     };
     return {
-      cancel() {
-        if (cancelled) return;
-        cancelled = true;
-        if (worker !== undefined && !finished) worker.postMessage({ type: "cancel", id });
-        detach();
-      },
+      cancel,
       async *[Symbol.asyncIterator]() {
         try {
           for (;;) {
-            const batch = buffered.shift();
-            if (batch !== undefined) {
-              worker?.postMessage({ type: "credit", id });
-              yield batch;
+            const next = buffered.shift();
+            if (next !== undefined) {
+              if (!finished) worker?.postMessage({ type: "credit", id, bytes: next.bytes });
+              yield next.batch;
               continue;
             }
             if (failure !== undefined) throw failure;
@@ -188,30 +225,39 @@ export class ParquetWorkerPool {
             });
           }
         } finally {
-          if (!finished) this.cancel();
-          else detach();
+          if (!finished) cancel();
         }
       },
     };
   }
 
-  private acquire(start: (w: Worker) => void): void {
+  /** Terminates every worker; running and queued tasks fail. The pool creates new workers if used again. */
+  async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    for (const queued of this.queue.splice(0)) queued.fail();
+    const workers = this.all.splice(0);
+    this.idle.length = 0;
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private acquire(task: QueuedTask): void {
     const free = this.idle.pop();
     if (free !== undefined) {
-      start(free);
+      this.scheduleIdleExit();
+      task.start(free);
       return;
     }
     if (this.all.length < this.size) {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { parquetWasmUrl: import.meta.resolve("parquet-wasm/node") },
+        workerData: { parquetWasmUrl: import.meta.resolve("parquet-wasm/esm"), wasmModule: sharedWasmModule() },
       });
-      worker.unref(); // an idle pool never keeps the process alive
       this.all.push(worker);
-      start(worker);
+      task.start(worker);
       return;
     }
-    this.queue.push(() => this.acquire(start));
+    this.queue.push(task);
   }
 
   private discard(worker: Worker): void {
@@ -219,19 +265,62 @@ export class ParquetWorkerPool {
     if (i >= 0) this.all.splice(i, 1);
     void worker.terminate();
     const next = this.queue.shift();
-    next?.();
+    if (next !== undefined) this.acquire(next);
+    else this.scheduleIdleExit();
   }
 
   private release(worker: Worker): void {
-    this.idle.push(worker);
     const next = this.queue.shift();
-    next?.();
+    if (next !== undefined) {
+      next.start(worker);
+      return;
+    }
+    worker.unref();
+    this.idle.push(worker);
+    this.scheduleIdleExit();
   }
+
+  /** Once every worker has been idle for `idleMs`, they all exit (their wasm heaps only ever grow). */
+  private scheduleIdleExit(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.idle.length === 0 || this.idle.length < this.all.length) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.idle.length === this.all.length) void this.close();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+}
+
+/** A task waiting for a worker: `start` hands it one, `fail` ends it when the pool closes first. */
+interface QueuedTask {
+  start(worker: Worker): void;
+  fail(): void;
+}
+
+function closedError(path: string): FusionError {
+  return new FusionError("CANCELLED", `Decoding ${path} stopped because the Parquet worker pool was closed.`, {
+    details: { path },
+  });
+}
+
+// The compiler's libraries here (ES2022, no DOM) do not declare WebAssembly; this is the one member used.
+declare const WebAssembly: { Module: new (bytes: Uint8Array) => object };
+
+let wasmModule: object | undefined;
+
+/** parquet-wasm's compiled module, shared by all workers (compiled lazily: a few ms, code is compiled on use). */
+function sharedWasmModule(): object {
+  wasmModule ??= new WebAssembly.Module(
+    readFileSync(fileURLToPath(import.meta.resolve("parquet-wasm/esm/parquet_wasm_bg.wasm"))),
+  );
+  return wasmModule;
 }
 
 let shared: ParquetWorkerPool | undefined;
 
-/** The process-wide decoding pool (one worker per core, at most 4). */
+/** The process-wide decoding pool: one worker per core, at most 4. */
 export function sharedParquetWorkerPool(): ParquetWorkerPool {
   shared ??= new ParquetWorkerPool(Math.max(1, Math.min(4, availableParallelism())));
   return shared;

@@ -35,11 +35,12 @@ export interface ScanOptions {
   columns?: readonly string[];
   /** A predicate (filter text or an Expression): files are skipped on partition values and statistics, rows filtered. */
   filter?: string | Expression;
-  /** Rows per batch read from each data file (default: about 2 MB per batch). */
+  /** Rows per batch read from each data file (default: about 4 MB per batch). */
   batchSize?: number;
   /**
-   * Decode data files on worker threads, several files (or row groups) ahead of the consumer; local tables only.
-   * Default false: it pays off only with idle cores, and each worker holds its own wasm heap.
+   * Decode data files on worker threads, split into row groups, several ahead of the consumer; local tables only.
+   * By default on when the scan has more than one work item (file or row group) and the machine more than one
+   * core; `false` decodes on the calling thread (less memory: each worker holds its own wasm heap).
    */
   parallel?: boolean;
   signal?: AbortSignal;
@@ -136,23 +137,41 @@ class TableScan implements Scan {
   async *execute(): AsyncGenerator<RecordBatch> {
     // Worker decoding needs files a worker can open by path: tables in a local folder.
     const local = isAbsolute(this.store.location) && existsSync(this.store.location);
-    const pool = this.options.parallel !== true || !local ? undefined : sharedParquetWorkerPool();
-    // Work items (a file, or one selected row group of it) in table order; with a worker pool, up to
-    // `lookahead` of them decode ahead on worker threads while the current one is consumed here.
-    const lookahead = pool === undefined ? 0 : pool.size + 1;
+    const { parallel } = this.options;
+    let pool = !local || parallel === false ? undefined : sharedParquetWorkerPool();
+    const auto = parallel === undefined && pool !== undefined;
+    if (auto && pool !== undefined && pool.size < 2) pool = undefined;
+    // Work items (a file, or one row group of it) in table order; with a worker pool, up to `lookahead` of them
+    // decode ahead on worker threads while the current one is consumed here.
     const window: WorkItem[] = [];
-    const items = this.workItems();
+    let items = this.workItems(pool !== undefined);
     try {
+      if (auto && pool !== undefined) {
+        // By default a scan of a single work item stays on this thread: a worker would only add its start-up.
+        for (let n = 0; n < 2; n++) {
+          const next = await items.next();
+          if (next.done === true) break;
+          window.push(next.value);
+        }
+        if (window.length < 2) {
+          // Looking for a second item ran the planner to its end, which closed the file of the first: plan again.
+          pool = undefined;
+          window.length = 0;
+          items = this.workItems(false);
+        }
+      }
+      const lookahead = pool === undefined ? 0 : pool.size + 1;
       for (;;) {
         while (window.length <= lookahead) {
           const next = await items.next();
           if (next.done === true) break;
-          const item = next.value;
-          if (pool !== undefined && item.context.columns.length > 0) {
+          window.push(next.value);
+        }
+        if (pool !== undefined) {
+          for (const item of window) {
+            if (item.task !== undefined || item.context.columns.length === 0) continue;
             item.task = pool.decode(join(item.file.store.location, item.file.path), this.readOptions(item, false));
           }
-          window.push(item);
-          if (lookahead === 0) break;
         }
         const item = window.shift();
         if (item === undefined) break;
@@ -165,8 +184,11 @@ class TableScan implements Scan {
     }
   }
 
-  /** The files to read, opened for their footers, split into row-group segments when statistics allow. */
-  private async *workItems(): AsyncGenerator<WorkItem, undefined> {
+  /**
+   * The files to read, opened for their footers, split into row-group segments when statistics allow, or always
+   * with `byRowGroup` (so that workers share the decoding of a large file).
+   */
+  private async *workItems(byRowGroup: boolean): AsyncGenerator<WorkItem, undefined> {
     const { signal } = this.options;
     for (const file of this.files()) {
       signal?.throwIfAborted();
@@ -194,7 +216,10 @@ class TableScan implements Scan {
         };
         // Row groups to read: all, or those whose footer statistics may match the predicate. Each selected
         // group is read on its own so that row indexes (for deletion vectors) stay exact.
-        const groups = await this.selectRowGroups(file, reader.rowGroupRows.length, signal);
+        const count = reader.rowGroupRows.length;
+        const groups =
+          (await this.selectRowGroups(file, count, signal)) ??
+          (byRowGroup && count > 1 ? Array.from({ length: count }, (_, g) => g) : undefined);
         if (groups === undefined) {
           segments.push({ firstRow: 0, rows: reader.numRows });
         } else {

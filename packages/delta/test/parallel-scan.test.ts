@@ -1,0 +1,165 @@
+import { existsSync } from "node:fs";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { FusionError } from "@mlfusion/core";
+import { createTempDir, deltaConformanceRoot, runPython, type TempDir } from "@mlfusion/testing";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { ParquetWorkerPool } from "../src/parquet/parquet-worker-pool.js";
+import type { ScanOptions } from "../src/scan/scan.js";
+import { createLocalObjectStore } from "../src/storage/local-object-store.js";
+import { DeltaTable } from "../src/table.js";
+import { rowKeys } from "./row-multiset.js";
+
+// Worker-thread decoding (ScanOptions.parallel, on by default for local scans of several work items) must give
+// exactly the serial rows in the same order, and leave no busy or lingering worker behind.
+
+const ROWS = 20_000;
+const GROUP_ROWS = 3_000;
+
+/** Writes one Parquet file of ROWS rows in row groups of GROUP_ROWS (pyarrow) into `dir`. */
+const WRITE_FILE = `
+import sys
+import pyarrow as pa, pyarrow.parquet as pq
+n, group = int(sys.argv[2]), int(sys.argv[3])
+ids = pa.array(range(n), pa.int64())
+s = pa.array([None if i % 97 == 0 else f"v{i % 1000}" for i in range(n)], pa.string())
+pq.write_table(pa.table({"id": ids, "s": s}), sys.argv[1], row_group_size=group, compression="snappy")
+`;
+
+async function orderedRows(table: DeltaTable, options: ScanOptions): Promise<string[]> {
+  const rows: string[] = [];
+  for await (const batch of table.scan(options)) rows.push(...rowKeys(batch));
+  return rows;
+}
+
+describe("parallel scan", () => {
+  let dir: TempDir;
+  let file: string;
+
+  beforeAll(async () => {
+    dir = await createTempDir("parallel-scan-");
+    file = join(dir.path, "part-0.parquet");
+    await runPython(WRITE_FILE, [file, String(ROWS), String(GROUP_ROWS)]);
+    // A one-file Delta table over it (PROTOCOL.md: protocol, metaData, add in the first commit).
+    const schema = {
+      type: "struct",
+      fields: [
+        { name: "id", type: "long", nullable: true, metadata: {} },
+        { name: "s", type: "string", nullable: true, metadata: {} },
+      ],
+    };
+    const { size } = await stat(file);
+    const actions = [
+      { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+      {
+        metaData: {
+          id: "parallel-scan",
+          format: { provider: "parquet", options: {} },
+          schemaString: JSON.stringify(schema),
+          partitionColumns: [],
+          configuration: {},
+          createdTime: 0,
+        },
+      },
+      {
+        add: {
+          path: "part-0.parquet",
+          partitionValues: {},
+          size,
+          modificationTime: 0,
+          dataChange: true,
+          stats: JSON.stringify({ numRecords: ROWS }),
+        },
+      },
+    ];
+    const log = join(dir.path, "_delta_log");
+    await mkdir(log);
+    await writeFile(join(log, "00000000000000000000.json"), `${actions.map((a) => JSON.stringify(a)).join("\n")}\n`);
+  });
+  afterAll(async () => {
+    await dir?.close();
+  });
+
+  it("returns the serial rows in the same order from a file split into row groups", async () => {
+    const table = await DeltaTable.open(createLocalObjectStore(dir.path));
+    const serial = await orderedRows(table, { parallel: false, batchSize: 1_000 });
+    expect(serial).toHaveLength(ROWS);
+    expect(await orderedRows(table, { parallel: true, batchSize: 1_000 })).toEqual(serial);
+    expect(await orderedRows(table, { batchSize: 1_000 })).toEqual(serial);
+    const filter = "id >= 4000 AND id < 13000 AND s IS NOT NULL";
+    expect(await orderedRows(table, { filter, columns: ["s"] })).toEqual(
+      await orderedRows(table, { filter, columns: ["s"], parallel: false }),
+    );
+  });
+
+  const root = deltaConformanceRoot();
+  const dvTables = ["delta-golden/dv-partitioned-with-checkpoint", "delta-golden/dv-with-columnmapping"];
+  it.skipIf(root === undefined)(
+    "applies deletion vectors, column mapping and partition values like the serial scan",
+    async () => {
+      for (const name of dvTables) {
+        const path = join(root ?? "", name);
+        expect(existsSync(path), path).toBe(true);
+        const table = await DeltaTable.open(createLocalObjectStore(path));
+        const serial = await orderedRows(table, { parallel: false, batchSize: 5 });
+        expect(serial.length, name).toBeGreaterThan(0);
+        expect(await orderedRows(table, { parallel: true, batchSize: 5 }), name).toEqual(serial);
+      }
+    },
+  );
+
+  it("frees the worker of a task whose consumer stops early", async () => {
+    const pool = new ParquetWorkerPool(1);
+    try {
+      for (let i = 0; i < 3; i++) {
+        let batches = 0;
+        for await (const _ of pool.decode(file, { batchSize: 500 })) {
+          batches += 1;
+          if (batches === 2) break;
+        }
+        expect(batches).toBe(2);
+      }
+      // With one worker, this task can only run if the cancelled ones gave it back.
+      let rows = 0;
+      for await (const batch of pool.decode(file, { batchSize: 5_000 })) rows += batch.numRows;
+      expect(rows).toBe(ROWS);
+      expect(pool.workerCount).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("stops idle workers after the idle time, and starts new ones when used again", async () => {
+    const pool = new ParquetWorkerPool(2, 50);
+    const drain = async (): Promise<number> => {
+      let rows = 0;
+      const tasks = [pool.decode(file, { rowGroups: [0, 1] }), pool.decode(file, { rowGroups: [2] })];
+      for (const task of tasks) for await (const batch of task) rows += batch.numRows;
+      return rows;
+    };
+    try {
+      expect(await drain()).toBe(3 * GROUP_ROWS);
+      expect(pool.workerCount).toBe(2);
+      await vi.waitFor(() => expect(pool.workerCount).toBe(0), { timeout: 5_000, interval: 20 });
+      expect(await drain()).toBe(3 * GROUP_ROWS);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("fails running and queued tasks when the pool is closed", async () => {
+    const pool = new ParquetWorkerPool(1);
+    const running = pool.decode(file, { batchSize: 100 });
+    const queued = pool.decode(file, { batchSize: 100 });
+    const iterator = running[Symbol.asyncIterator]();
+    await iterator.next();
+    await pool.close();
+    const drain = async (task: AsyncIterable<unknown>): Promise<void> => {
+      for await (const _ of task) {
+        // consume
+      }
+    };
+    await expect(drain({ [Symbol.asyncIterator]: () => iterator })).rejects.toBeInstanceOf(FusionError);
+    await expect(drain(queued)).rejects.toThrow(/pool was closed/);
+  });
+});
