@@ -18,6 +18,21 @@ export const storageConfigSchema = z.object({
 export const queryConfigSchema = z.object({
   /** Per-query time limit in milliseconds. */
   timeoutMs: z.number().int().positive().default(300_000),
+  /**
+   * Memory the SQL engine may use before it spills to disk, in DuckDB's notation ("4GB", "512MiB"). Unset: DuckDB's
+   * default, 80% of the machine's memory.
+   */
+  memoryLimit: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as "4GB" or "512MiB"')
+    .optional(),
+  /** Threads the SQL engine runs a query on. Unset: one per core. */
+  threads: z.number().int().positive().optional(),
+  /**
+   * Folder where large sorts, joins and aggregates spill. Unset: a fresh folder in the system's temp directory,
+   * removed when the engine closes.
+   */
+  tempDirectory: z.string().min(1).optional(),
 });
 
 /** Logging settings. */

@@ -81,7 +81,7 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     const id = JSON.stringify(directories);
     if (current === undefined || current.directories !== id) {
       const previous = current;
-      const entry = { directories: id, opening: openSandboxedInstance(directories) };
+      const entry = { directories: id, opening: openSandboxedInstance(directories, config) };
       current = entry;
       // A failed start is not cached: the next query tries again.
       entry.opening.catch(() => {

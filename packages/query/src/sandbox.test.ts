@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { openSandboxedInstance, POOLED_CONNECTIONS, type SandboxedInstance, STREAMING_BUFFER_SIZE } from "./sandbox.js";
 
 const setting = async (sandbox: SandboxedInstance, name: string) => {
@@ -62,5 +65,23 @@ describe("sandboxed instance connections", () => {
     expect(reader.getRows()).toEqual([[42]]);
     await sandbox.release(running, []);
     await expect(sandbox.acquire()).rejects.toThrow(/closed/);
+  });
+
+  it("applies the configured memory limit and threads, and spills into a temp folder of its own", async () => {
+    sandbox = await openSandboxedInstance([], { memoryLimit: "64MB", threads: 1 });
+    expect((await setting(sandbox, "memory_limit")).value).toBe("61.0 MiB");
+    expect((await setting(sandbox, "threads")).value).toBe("1");
+    const temp = (await setting(sandbox, "temp_directory")).value;
+    expect(temp.startsWith(join(tmpdir(), "mlfusion-duckdb-"))).toBe(true);
+    // A sort several times larger than the memory limit completes by spilling there (not into the cwd's .tmp).
+    const connection = await sandbox.acquire();
+    const reader = await connection.runAndReadAll(
+      "SELECT count(*) AS n, min(s) AS first FROM (SELECT md5(range::VARCHAR) AS s FROM range(3000000) ORDER BY s)",
+    );
+    expect(reader.getRows()[0]?.[0]).toBe(3_000_000n);
+    await sandbox.release(connection, []);
+    sandbox.close();
+    sandbox = undefined;
+    await vi.waitFor(() => expect(existsSync(temp)).toBe(false));
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { DuckDBConnection, DuckDBInstance as DuckDBInstanceType } from "@duckdb/node-api";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { quoteIdentifier, quoteLiteral } from "./sql/table-rewrite.js";
@@ -13,6 +16,14 @@ export const STREAMING_BUFFER_SIZE = "16MB";
 
 /** How many configured connections the pool keeps; more concurrent queries get plain connections. */
 export const POOLED_CONNECTIONS = 4;
+
+/** Resources of the instance (QueryConfig's `memoryLimit`, `threads`, `tempDirectory`). */
+export interface EngineResources {
+  memoryLimit?: string | undefined;
+  threads?: number | undefined;
+  /** Where DuckDB spills; unset, a fresh folder in the system temp directory, removed on close. */
+  tempDirectory?: string | undefined;
+}
 
 /** The sandboxed instance and the connections queries run on. */
 export interface SandboxedInstance {
@@ -42,13 +53,31 @@ export interface SandboxedInstance {
  * them, ATTACH ':memory:', CREATE TABLE. Those are refused before execution by the statement checks
  * (`parseSelect`: one SELECT only; `analyzeSelect`: no file-reading table functions).
  */
-export async function openSandboxedInstance(dataDirectories: readonly string[]): Promise<SandboxedInstance> {
-  const instance = await DuckDBInstance.create(":memory:", {
+export async function openSandboxedInstance(
+  dataDirectories: readonly string[],
+  resources: EngineResources = {},
+): Promise<SandboxedInstance> {
+  // Without a temp directory of ours DuckDB spills into `.tmp` under the process's working directory.
+  const ownTemp = resources.tempDirectory === undefined ? await mkdtemp(join(tmpdir(), "mlfusion-duckdb-")) : undefined;
+  const removeOwnTemp = () => {
+    if (ownTemp !== undefined) void rm(ownTemp, { recursive: true, force: true }).catch(() => undefined);
+  };
+  const settings: Record<string, string> = {
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "false",
     allow_community_extensions: "false",
     allow_unsigned_extensions: "false",
-  });
+    temp_directory: resources.tempDirectory ?? ownTemp ?? "",
+  };
+  if (resources.memoryLimit !== undefined) settings.memory_limit = resources.memoryLimit;
+  if (resources.threads !== undefined) settings.threads = String(resources.threads);
+  let instance: DuckDBInstanceType;
+  try {
+    instance = await DuckDBInstance.create(":memory:", settings);
+  } catch (error) {
+    removeOwnTemp();
+    throw error;
+  }
   const idle: DuckDBConnection[] = [];
   const pooled = new Set<DuckDBConnection>();
   let closed = false;
@@ -75,6 +104,7 @@ export async function openSandboxedInstance(dataDirectories: readonly string[]):
   } catch (error) {
     for (const connection of pooled) connection.closeSync();
     instance.closeSync();
+    removeOwnTemp();
     throw error;
   }
   const discard = (connection: DuckDBConnection) => {
@@ -88,6 +118,7 @@ export async function openSandboxedInstance(dataDirectories: readonly string[]):
     pooled.clear();
     idle.length = 0;
     instance.closeSync();
+    removeOwnTemp();
   };
   const giveBack = async (connection: DuckDBConnection, tempTables: readonly string[]) => {
     if (closed || retired || !pooled.has(connection)) {
