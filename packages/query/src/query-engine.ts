@@ -158,7 +158,10 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
       closed = true;
       const open = current;
       current = undefined;
-      if (open !== undefined) (await open.opening).retire();
+      await open?.opening.then(
+        (sandbox) => sandbox.retire(),
+        () => undefined,
+      );
     },
   };
 }

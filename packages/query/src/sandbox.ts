@@ -123,7 +123,8 @@ export async function openSandboxedInstance(
   const giveBack = async (connection: DuckDBConnection, tempTables: readonly string[]) => {
     if (closed || retired || !pooled.has(connection)) {
       // Temp tables go with the connection.
-      if (!closed) connection.closeSync();
+      if (pooled.has(connection)) discard(connection);
+      else if (!closed) connection.closeSync();
       return;
     }
     if (tempTables.length > 0) {
