@@ -1,7 +1,7 @@
 // Delta benchmark: @mlfusion/delta against delta-rs (`deltalake`: write_deltalake, DeltaTable.to_pyarrow_table)
 // and pyarrow.parquet on the same data (int64, float64, utf8 with 1% nulls, timestamp[us, UTC]), in one run.
 // Every measurement runs in its own process, so each peak RSS is that operation's own. Not part of CI.
-// Usage: npm run build && [DELTA_BENCH_PARALLEL=0|1] node bench/delta-bench.mjs [--rows 10000000] [--stream-gb 2] [--skip-stream]
+// Usage: npm run build && [DELTA_BENCH_PARALLEL=1] node bench/delta-bench.mjs [--rows 10000000] [--stream-gb 2] [--skip-stream]
 import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -89,9 +89,7 @@ async function readRows(store, cutoff) {
     const table = await delta.DeltaTable.open(store);
     let rows = 0;
     const options = cutoff === undefined ? {} : { filter: `id < ${cutoff}` };
-    // The scan decodes row groups on worker threads by default (ScanOptions.parallel); DELTA_BENCH_PARALLEL=0
-    // forces the single-threaded decode, =1 forces workers even for a single work item.
-    if (process.env.DELTA_BENCH_PARALLEL === "0") options.parallel = false;
+    // DELTA_BENCH_PARALLEL=1 decodes row groups on worker threads (ScanOptions.parallel, off by default).
     if (process.env.DELTA_BENCH_PARALLEL === "1") options.parallel = true;
     for await (const batch of table.scan(options)) rows += batch.numRows;
     return rows;

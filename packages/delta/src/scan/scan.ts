@@ -39,8 +39,8 @@ export interface ScanOptions {
   batchSize?: number;
   /**
    * Decode data files on worker threads, split into row groups, several ahead of the consumer; local tables only.
-   * By default on when the scan has more than one work item (file or row group) and the machine more than one
-   * core; `false` decodes on the calling thread (less memory: each worker holds its own wasm heap).
+   * Default false: on 2 shared cores it gained ~10-15% when they were idle and lost when they were busy, and each
+   * worker holds its own wasm heap (docs/adr/0001-parquet-engine.md).
    */
   parallel?: boolean;
   signal?: AbortSignal;
@@ -137,29 +137,12 @@ class TableScan implements Scan {
   async *execute(): AsyncGenerator<RecordBatch> {
     // Worker decoding needs files a worker can open by path: tables in a local folder.
     const local = isAbsolute(this.store.location) && existsSync(this.store.location);
-    const { parallel } = this.options;
-    let pool = !local || parallel === false ? undefined : sharedParquetWorkerPool();
-    const auto = parallel === undefined && pool !== undefined;
-    if (auto && pool !== undefined && pool.size < 2) pool = undefined;
+    const pool = !local || this.options.parallel !== true ? undefined : sharedParquetWorkerPool();
     // Work items (a file, or one row group of it) in table order; with a worker pool, up to `lookahead` of them
     // decode ahead on worker threads while the current one is consumed here.
     const window: WorkItem[] = [];
-    let items = this.workItems(pool !== undefined);
+    const items = this.workItems(pool !== undefined);
     try {
-      if (auto && pool !== undefined) {
-        // By default a scan of a single work item stays on this thread: a worker would only add its start-up.
-        for (let n = 0; n < 2; n++) {
-          const next = await items.next();
-          if (next.done === true) break;
-          window.push(next.value);
-        }
-        if (window.length < 2) {
-          // Looking for a second item ran the planner to its end, which closed the file of the first: plan again.
-          pool = undefined;
-          window.length = 0;
-          items = this.workItems(false);
-        }
-      }
       const lookahead = pool === undefined ? 0 : pool.size + 1;
       for (;;) {
         while (window.length <= lookahead) {
