@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 
 const REGISTRY_FILE = ".registry.json";
 
@@ -15,7 +15,7 @@ export class ExternalTableRegistry {
 
   constructor(private readonly root: string) {}
 
-  /** The registered tables by key. */
+  /** The registered tables by key; entries that are not absolute paths (a hand-edited file) are ignored. */
   async read(): Promise<Record<string, string>> {
     let text: string;
     try {
@@ -27,7 +27,9 @@ export class ExternalTableRegistry {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== "object" || parsed === null) return {};
     return Object.fromEntries(
-      Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+      Object.entries(parsed)
+        .filter((entry): entry is [string, string] => typeof entry[1] === "string" && isAbsolute(entry[1]))
+        .map(([key, path]) => [key, resolve(path)]),
     );
   }
 

@@ -73,26 +73,37 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
   // The DuckDB instance for the catalog's current data directories. DuckDB may read files under these only, and
   // that setting is locked, so when they change (a table registered from another folder) queries move to a new
   // instance and the old one closes once its running queries end.
-  let current: { directories: string; opening: Promise<SandboxedInstance> } | undefined;
+  let current: { directories: string; request: number; opening: Promise<SandboxedInstance> } | undefined;
+  let requests = 0;
   let closed = false;
-  const getInstance = async (signal: AbortSignal | undefined) => {
-    const directories = await catalog.dataDirectories(signal);
-    if (closed) throw new FusionError("UNAVAILABLE", "The query engine is closed.");
-    const id = JSON.stringify(directories);
-    if (current === undefined || current.directories !== id) {
-      const previous = current;
-      const entry = { directories: id, opening: openSandboxedInstance(directories, config) };
-      current = entry;
-      // A failed start is not cached: the next query tries again.
-      entry.opening.catch(() => {
-        if (current === entry) current = undefined;
-      });
-      previous?.opening.then(
-        (sandbox) => sandbox.retire(),
-        () => undefined,
-      );
+  /** A connection on the instance for the current directories, counted as in use so the instance stays open. */
+  const lease = async (signal: AbortSignal | undefined) => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const request = ++requests;
+      const directories = await catalog.dataDirectories(signal);
+      if (closed) throw new FusionError("UNAVAILABLE", "The query engine is closed.");
+      const id = JSON.stringify(directories);
+      // A listing older than the one the current instance was opened for is stale: keep the current instance.
+      if (current === undefined || (current.directories !== id && request > current.request)) {
+        const previous = current;
+        const entry = { directories: id, request, opening: openSandboxedInstance(directories, config) };
+        current = entry;
+        // A failed start is not cached: the next query tries again.
+        entry.opening.catch(() => {
+          if (current === entry) current = undefined;
+        });
+        previous?.opening.then(
+          (sandbox) => sandbox.retire(),
+          () => undefined,
+        );
+      }
+      const sandbox = await current.opening;
+      // Taken in the same turn as the await above, before a retirement can close the instance; undefined when it
+      // closed while it was opening (replaced in the meantime): then try the current one.
+      const connection = await sandbox.acquire();
+      if (connection !== undefined) return { sandbox, connection };
     }
-    return current.opening;
+    throw new FusionError("UNAVAILABLE", "The query engine is switching to new data folders; retry the query.");
   };
 
   const run = async (
@@ -101,14 +112,13 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
     prepareOnly: boolean,
   ): Promise<QueryResult & { parameterCount: number; parameterSchema: Schema }> => {
     const started = performance.now();
-    const sandbox = await getInstance(opts.signal);
-    const connection = await sandbox.acquire();
+    const { sandbox, connection } = await lease(opts.signal);
     const guard = createGuard(connection, opts.timeoutMs ?? config.timeoutMs, opts.signal);
     // Temp tables the plan creates on the connection (deletion vectors), dropped when the connection is released.
     const tempTables: string[] = [];
-    const release = () => {
+    const release = (finished = true) => {
       guard.dispose();
-      void sandbox.release(connection, tempTables);
+      void sandbox.release(connection, tempTables, finished);
     };
     let handedOff = false;
     try {

@@ -48,15 +48,21 @@ export function streamingResult(
   scans: DatasetScan[],
   guard: QueryGuard,
   sql: string,
-  close: () => void,
+  close: (finished: boolean) => void,
 ): QueryResult {
   let closed = false;
   let started = false;
+  let finished = false;
   const once = () => {
     if (!closed) {
       closed = true;
-      close();
+      // Unfinished: DuckDB still holds the result's buffer and open files until the connection runs again.
+      close(finished);
     }
+  };
+  const checkpoint = () => {
+    if (closed) throw new FusionError("CANCELLED", "The query result was closed while it was being read.");
+    guard.check();
   };
   return {
     schema,
@@ -66,10 +72,13 @@ export function streamingResult(
       if (started) throw new FusionError("INVALID_ARGUMENT", "A query result can be iterated only once.");
       started = true;
       try {
-        yield* resultBatches(stream, schema, kinds, () => guard.check());
+        yield* resultBatches(stream, schema, kinds, checkpoint);
         guard.check();
+        finished = true;
       } catch (error) {
-        throw guard.translate(error, sql);
+        throw error instanceof FusionError && error.code === "CANCELLED" && closed
+          ? error
+          : guard.translate(error, sql);
       } finally {
         once();
       }

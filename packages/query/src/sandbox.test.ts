@@ -1,11 +1,20 @@
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { openSandboxedInstance, POOLED_CONNECTIONS, type SandboxedInstance, STREAMING_BUFFER_SIZE } from "./sandbox.js";
 
-const setting = async (sandbox: SandboxedInstance, name: string) => {
+/** A connection of an open sandbox. */
+async function take(sandbox: SandboxedInstance): Promise<DuckDBConnection> {
   const connection = await sandbox.acquire();
+  if (connection === undefined) throw new Error("the sandbox is closed");
+  return connection;
+}
+
+const setting = async (sandbox: SandboxedInstance, name: string) => {
+  const connection = await take(sandbox);
   try {
     const reader = await connection.runAndReadAll(`SELECT current_setting('${name}')`);
     return { connection, value: String(reader.getRows()[0]?.[0]) };
@@ -24,11 +33,11 @@ describe("sandboxed instance connections", () => {
     expect(value).toBe("15.2 MiB"); // 16 MB in DuckDB's binary units
     expect(STREAMING_BUFFER_SIZE).toBe("16MB");
 
-    const again = await sandbox.acquire();
+    const again = await take(sandbox);
     expect(again).toBe(first);
     await again.run("CREATE TEMP TABLE __fusion_deleted_0 (row_index BIGINT)");
     await sandbox.release(again, ["__fusion_deleted_0"]);
-    const reused = await sandbox.acquire();
+    const reused = await take(sandbox);
     expect(reused).toBe(first);
     // Would fail with "already exists" had the release not dropped it.
     await reused.run("CREATE TEMP TABLE __fusion_deleted_0 (row_index BIGINT)");
@@ -37,7 +46,9 @@ describe("sandboxed instance connections", () => {
 
   it("hands out plain connections beyond the pool and closes them on release", async () => {
     sandbox = await openSandboxedInstance([]);
-    const held = await Promise.all(Array.from({ length: POOLED_CONNECTIONS + 1 }, () => sandbox?.acquire()));
+    const held = await Promise.all(
+      Array.from({ length: POOLED_CONNECTIONS + 1 }, () => (sandbox === undefined ? undefined : take(sandbox))),
+    );
     const extra = held.at(-1);
     if (extra === undefined) throw new Error("no connection");
     const reader = await extra.runAndReadAll("SELECT current_setting('streaming_buffer_size')");
@@ -45,26 +56,28 @@ describe("sandboxed instance connections", () => {
     for (const connection of held) if (connection !== undefined) await sandbox.release(connection, []);
     await expect(extra.run("SELECT 1")).rejects.toThrow();
     // The pool is whole again: as many configured connections as before.
-    const again = await Promise.all(Array.from({ length: POOLED_CONNECTIONS }, () => sandbox?.acquire()));
+    const again = await Promise.all(
+      Array.from({ length: POOLED_CONNECTIONS }, () => (sandbox === undefined ? undefined : take(sandbox))),
+    );
     expect(new Set(again).size).toBe(POOLED_CONNECTIONS);
     expect(again.every((c) => held.includes(c))).toBe(true);
   });
 
   it("refuses SET on pooled connections (the configuration is locked)", async () => {
     sandbox = await openSandboxedInstance([]);
-    const connection = await sandbox.acquire();
+    const connection = await take(sandbox);
     await expect(connection.run("SET streaming_buffer_size = '1GB'")).rejects.toThrow(/locked/);
     await sandbox.release(connection, []);
   });
 
   it("a retired instance finishes the query it runs, then closes", async () => {
     sandbox = await openSandboxedInstance([]);
-    const running = await sandbox.acquire();
+    const running = await take(sandbox);
     sandbox.retire();
     const reader = await running.runAndReadAll("SELECT 40 + 2 AS answer");
     expect(reader.getRows()).toEqual([[42]]);
     await sandbox.release(running, []);
-    await expect(sandbox.acquire()).rejects.toThrow(/closed/);
+    expect(await sandbox.acquire()).toBeUndefined(); // closed
   });
 
   it("applies the configured memory limit and threads, and spills into a temp folder of its own", async () => {
@@ -74,7 +87,7 @@ describe("sandboxed instance connections", () => {
     const temp = (await setting(sandbox, "temp_directory")).value;
     expect(temp.startsWith(join(tmpdir(), "mlfusion-duckdb-"))).toBe(true);
     // A sort several times larger than the memory limit completes by spilling there (not into the cwd's .tmp).
-    const connection = await sandbox.acquire();
+    const connection = await take(sandbox);
     const reader = await connection.runAndReadAll(
       "SELECT count(*) AS n, min(s) AS first FROM (SELECT md5(range::VARCHAR) AS s FROM range(3000000) ORDER BY s)",
     );
@@ -83,5 +96,28 @@ describe("sandboxed instance connections", () => {
     sandbox.close();
     sandbox = undefined;
     await vi.waitFor(() => expect(existsSync(temp)).toBe(false));
+  });
+
+  it("spills into a private subfolder of a configured temp directory, which must not lie inside the data", async () => {
+    const base = await mkdtemp(join(tmpdir(), "sandbox-temp-"));
+    try {
+      const first = await openSandboxedInstance([], { tempDirectory: base });
+      const second = await openSandboxedInstance([], { tempDirectory: base });
+      const a = (await setting(first, "temp_directory")).value;
+      const b = (await setting(second, "temp_directory")).value;
+      expect(a.startsWith(join(base, "mlfusion-duckdb-"))).toBe(true);
+      expect(b.startsWith(join(base, "mlfusion-duckdb-"))).toBe(true);
+      expect(a).not.toBe(b);
+      first.close();
+      second.close();
+      await expect(openSandboxedInstance([base], { tempDirectory: join(base, "tmp") })).rejects.toMatchObject({
+        code: "INVALID_ARGUMENT",
+      });
+      // The data inside the temp directory is fine: each instance spills into a fresh subfolder of its own.
+      const beside = await openSandboxedInstance([join(base, "data")], { tempDirectory: base });
+      beside.close();
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import type { DuckDBConnection, DuckDBInstance as DuckDBInstanceType } from "@duckdb/node-api";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { InvalidArgumentError } from "@mlfusion/core";
 import { quoteIdentifier, quoteLiteral } from "./sql/table-rewrite.js";
 
 /**
@@ -21,21 +22,25 @@ export const POOLED_CONNECTIONS = 4;
 export interface EngineResources {
   memoryLimit?: string | undefined;
   threads?: number | undefined;
-  /** Where DuckDB spills; unset, a fresh folder in the system temp directory, removed on close. */
+  /** Under which folder DuckDB spills (a fresh subfolder per instance, removed on close); default the system's. */
   tempDirectory?: string | undefined;
 }
 
 /** The sandboxed instance and the connections queries run on. */
 export interface SandboxedInstance {
   instance: DuckDBInstanceType;
-  /** A connection for one query: a pooled one when free, else a new one with DuckDB's defaults. */
-  acquire(): Promise<DuckDBConnection>;
   /**
-   * Gives the connection back after its query: its temp tables are dropped and a pooled connection returns to the
-   * pool (a new one is closed). Never rejects; a connection that cannot be cleaned is closed. Resolves once the
-   * connection is back in the pool or closed (callers need not wait).
+   * A connection for one query: a pooled one when free, else a new one with DuckDB's defaults. Undefined when the
+   * instance has closed (retired); the instance stays open until every connection handed out is released.
    */
-  release(connection: DuckDBConnection, tempTables: readonly string[]): Promise<void>;
+  acquire(): Promise<DuckDBConnection | undefined>;
+  /**
+   * Gives the connection back after its query: its temp tables are dropped, a result not read to the end
+   * (`finished` false) is ended by running a no-op statement, and a pooled connection returns to the pool (a new
+   * one is closed). Never rejects; a connection that cannot be cleaned is closed. Resolves once the connection is
+   * back in the pool or closed (callers need not wait).
+   */
+  release(connection: DuckDBConnection, tempTables: readonly string[], finished?: boolean): Promise<void>;
   /** Closes the instance once every connection handed out is released (at once when none is). */
   retire(): void;
   /** Closes the instance now; queries still running on it fail. */
@@ -45,8 +50,9 @@ export interface SandboxedInstance {
 /**
  * Opens the in-memory DuckDB instance queries run in, locked down with DuckDB's own settings (measured with
  * @duckdb/node-api 1.5.6):
- * - `enable_external_access=false` refuses every file outside `allowed_directories` (read_csv('/etc/passwd'),
- *   COPY TO outside the data, http(s) URLs) and `INSTALL`/`LOAD` of non-built-in extensions;
+ * - `enable_external_access=false` refuses every file outside `allowed_directories` and DuckDB's own temp folder
+ *   (read_csv('/etc/passwd'), COPY TO outside the data, http(s) URLs) and `INSTALL`/`LOAD` of non-built-in
+ *   extensions;
  * - `allowed_directories` is the catalog's data folders, so the per-query views can read Parquet files there;
  * - extension autoinstall/autoload are off and `lock_configuration=true` refuses every later `SET`.
  * What these settings do NOT refuse (measured): COPY TO and EXPORT DATABASE into the data folders, glob() over
@@ -57,17 +63,34 @@ export async function openSandboxedInstance(
   dataDirectories: readonly string[],
   resources: EngineResources = {},
 ): Promise<SandboxedInstance> {
-  // Without a temp directory of ours DuckDB spills into `.tmp` under the process's working directory.
-  const ownTemp = resources.tempDirectory === undefined ? await mkdtemp(join(tmpdir(), "mlfusion-duckdb-")) : undefined;
+  // A private folder per instance (DuckDB names its spill files by block size, so two instances spilling into one
+  // folder overwrite each other's files), under the configured folder or the system temp directory; without one
+  // DuckDB spills into `.tmp` under the working directory. DuckDB lets queries read and write its temp folder
+  // despite `enable_external_access=false`, so it must not lie inside the data (checked here; a fresh subfolder
+  // cannot contain any).
+  const tempBase = resolve(resources.tempDirectory ?? tmpdir());
+  for (const dir of dataDirectories) {
+    const inside = (a: string, b: string) => {
+      const rel = relative(b, a);
+      return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+    };
+    if (inside(tempBase, dir)) {
+      throw new InvalidArgumentError(
+        `The query temp directory ${tempBase} is inside the data folder ${dir}; set query.tempDirectory to a folder outside it.`,
+      );
+    }
+  }
+  await mkdir(tempBase, { recursive: true });
+  const ownTemp = await mkdtemp(join(tempBase, "mlfusion-duckdb-"));
   const removeOwnTemp = () => {
-    if (ownTemp !== undefined) void rm(ownTemp, { recursive: true, force: true }).catch(() => undefined);
+    void rm(ownTemp, { recursive: true, force: true }).catch(() => undefined);
   };
   const settings: Record<string, string> = {
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "false",
     allow_community_extensions: "false",
     allow_unsigned_extensions: "false",
-    temp_directory: resources.tempDirectory ?? ownTemp ?? "",
+    temp_directory: ownTemp,
   };
   if (resources.memoryLimit !== undefined) settings.memory_limit = resources.memoryLimit;
   if (resources.threads !== undefined) settings.threads = String(resources.threads);
@@ -120,17 +143,21 @@ export async function openSandboxedInstance(
     instance.closeSync();
     removeOwnTemp();
   };
-  const giveBack = async (connection: DuckDBConnection, tempTables: readonly string[]) => {
+  const giveBack = async (connection: DuckDBConnection, tempTables: readonly string[], finished: boolean) => {
     if (closed || retired || !pooled.has(connection)) {
       // Temp tables go with the connection.
       if (pooled.has(connection)) discard(connection);
       else if (!closed) connection.closeSync();
       return;
     }
-    if (tempTables.length > 0) {
-      const drops = tempTables.map((t) => `DROP TABLE IF EXISTS temp.${quoteIdentifier(t)};`).join(" ");
+    const cleanup = [
+      ...tempTables.map((t) => `DROP TABLE IF EXISTS temp.${quoteIdentifier(t)};`),
+      // Running any statement ends the connection's previous (abandoned) streaming result.
+      ...(finished ? [] : ["SELECT 1;"]),
+    ];
+    if (cleanup.length > 0) {
       try {
-        await connection.run(drops);
+        await connection.run(cleanup.join(" "));
       } catch {
         discard(connection);
         return;
@@ -142,7 +169,7 @@ export async function openSandboxedInstance(
   return {
     instance,
     acquire: async () => {
-      if (closed) throw new Error("The DuckDB instance is closed.");
+      if (closed) return undefined;
       active++;
       try {
         return idle.pop() ?? (await instance.connect());
@@ -151,9 +178,9 @@ export async function openSandboxedInstance(
         throw error;
       }
     },
-    async release(connection, tempTables) {
+    async release(connection, tempTables, finished = true) {
       try {
-        await giveBack(connection, tempTables);
+        await giveBack(connection, tempTables, finished);
       } finally {
         active--;
         if (retired && active === 0) close();

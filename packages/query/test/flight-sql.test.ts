@@ -13,6 +13,7 @@ import {
   Table,
   TimestampMicrosecond,
   TimestampMillisecond,
+  TimestampSecond,
   tableToIPC,
   Utf8,
   vectorFromArray,
@@ -233,6 +234,38 @@ print(json.dumps(t.to_pylist()))`,
       { plain: micros, utc: micros, millis: 1_700_000_000_123_000n, day: "2024-02-29" },
     ]);
     statements.closePreparedStatement(created.handle);
+    // A bound column that is a slice of a longer one reads the sliced row; a timestamp beyond int64 microseconds
+    // is refused as bad input.
+    const sliced = await statements.createPreparedStatement("SELECT epoch_us(CAST(? AS TIMESTAMP)) AS plain");
+    const one = new Schema([new Field("0", new TimestampMicrosecond(), true)]);
+    const column = makeData({ type: new TimestampMicrosecond(), length: 3, data: BigInt64Array.of(1n, 22n, 333n) });
+    const bindOne = (child: typeof column) =>
+      statements.bindParameters(
+        sliced.handle,
+        (async function* () {
+          yield new RecordBatchClass(one, makeData({ type: new Struct(one.fields), length: 1, children: [child] }));
+        })(),
+      );
+    await bindOne(column.slice(1, 1));
+    expect(await rows(await statements.executePrepared(sliced.handle))).toEqual([{ plain: 22n }]);
+    const seconds = new Schema([new Field("0", new TimestampSecond(), true)]);
+    await expect(
+      statements.bindParameters(
+        sliced.handle,
+        (async function* () {
+          const huge = makeData({
+            type: new TimestampSecond(),
+            length: 1,
+            data: BigInt64Array.of(9_000_000_000_000_000n),
+          });
+          yield new RecordBatchClass(
+            seconds,
+            makeData({ type: new Struct(seconds.fields), length: 1, children: [huge] }),
+          );
+        })(),
+      ),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    statements.closePreparedStatement(sliced.handle);
     // Without the casts DuckDB cannot type the result before values are bound: a clear error, not INTERNAL.
     await expect(statements.createPreparedStatement("SELECT epoch_us(?) AS x")).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",

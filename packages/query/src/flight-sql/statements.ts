@@ -145,6 +145,9 @@ export function createFlightSqlStatements(engine: QueryEngine): FlightSqlStateme
   };
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 const MICROS_PER_UNIT: Record<TimeUnit, bigint | undefined> = {
   [TimeUnit.SECOND]: 1_000_000n,
   [TimeUnit.MILLISECOND]: 1_000n,
@@ -164,6 +167,9 @@ function parameterAt(column: Vector | null, row: number, type: DataType): QueryP
     if (typeof raw !== "bigint") return String(value);
     const scale = MICROS_PER_UNIT[type.unit];
     const micros = scale === undefined ? raw / 1000n : raw * scale;
+    if (micros < INT64_MIN || micros > INT64_MAX) {
+      throw new FusionError("INVALID_ARGUMENT", `Timestamp parameter ${raw} (${TimeUnit[type.unit]}) is out of range.`);
+    }
     return { kind: "timestamp", micros, utc: type.timezone !== null && type.timezone !== "" };
   }
   if (type instanceof DateType) {
@@ -180,7 +186,8 @@ function parameterAt(column: Vector | null, row: number, type: DataType): QueryP
 function rawValue(column: Vector, row: number): unknown {
   let offset = row;
   for (const data of column.data) {
-    if (offset < data.length) return data.values[data.offset + offset];
+    // `values` already starts at the slice's offset.
+    if (offset < data.length) return data.values[offset];
     offset -= data.length;
   }
   return undefined;
