@@ -46,6 +46,31 @@ describe("fusion env", () => {
     expect(existsSync(join(home, ".mlfusion", "config.json"))).toBe(true);
   });
 
+  it("applies the query engine settings of config.json and refuses invalid ones in one line", async () => {
+    const repo = join(dir.path, "project");
+    await mkdir(repo, { recursive: true });
+    execFileSync("git", ["init", "-q"], { cwd: repo });
+    expect((await runFusion(["env", "init"], { cwd: repo, env: { HOME: home } })).code).toBe(0);
+    const configFile = join(repo, ".mlfusion", "config.json");
+    const config = JSON.parse(readFileSync(configFile, "utf8"));
+    const spill = join(dir.path, "spill");
+    await writeFile(
+      configFile,
+      JSON.stringify({ ...config, query: { memoryLimit: "256MB", threads: 1, tempDirectory: spill } }),
+    );
+    const sql = "SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t";
+    const ok = await runFusion(["query", sql, "--output", "-"], { cwd: repo, env: { HOME: home } });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toContain("244.1 MiB");
+    expect(existsSync(spill)).toBe(true);
+    await writeFile(configFile, JSON.stringify({ ...config, query: { tempDirectory: "relative/spill" } }));
+    const bad = await runFusion(["query", "SELECT 1"], { cwd: repo, env: { HOME: home } });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toContain("query.tempDirectory");
+  });
+
   it("clear refuses without --yes, deletes only datasets, and keeps the configuration", async () => {
     await runFusion(["env", "init", "--global"], { cwd: dir.path, env: { HOME: home } });
     const data = join(home, ".mlfusion", "data");

@@ -101,6 +101,12 @@ describe("fusion datasets", () => {
     );
     expect(check.stdout.trim()).toBe("['id', 'name'] [2, 2, 3, 3]");
 
+    // "-" prints the rows as a table, as the README's command table says.
+    const shown = await fusion(["datasets", "get", "demo/cli/scores", "--output", "-", "--version", "0"], repo, env);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/\bid\b/);
+    expect(shown.stdout.trim().split("\n").at(-1)).toBe("3 rows of demo/cli/scores");
+
     const history = await fusion(["datasets", "history", "demo/cli/scores"], repo, env);
     expect(history.stdout.trim().split("\n")).toHaveLength(3);
 

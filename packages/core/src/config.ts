@@ -1,3 +1,4 @@
+import { isAbsolute } from "node:path";
 import { z } from "zod";
 
 /** Flight service settings. */
@@ -29,10 +30,10 @@ export const queryConfigSchema = z.object({
   /** Threads the SQL engine runs a query on. Unset: one per core. */
   threads: z.number().int().positive().optional(),
   /**
-   * Folder where large sorts, joins and aggregates spill. Unset: a fresh folder in the system's temp directory,
-   * removed when the engine closes.
+   * Absolute folder under which large sorts, joins and aggregates spill (into a fresh subfolder per engine instance,
+   * removed when it closes). Unset: the system's temp directory.
    */
-  tempDirectory: z.string().min(1).optional(),
+  tempDirectory: z.string().refine(isAbsolute, "an absolute path").optional(),
 });
 
 /** Logging settings. */

@@ -181,9 +181,9 @@ export function registerDatasetsCommands(program: Command, ctx: CliContext): voi
 
   datasets
     .command("get")
-    .description("Read a dataset into a file (.parquet, .arrow, .csv or .jsonl).")
+    .description("Read a dataset into a file (.parquet, .arrow, .csv or .jsonl), or onto the terminal with -.")
     .argument("<key>", "dataset key")
-    .requiredOption("--output <file>", "output file; the extension picks the format")
+    .requiredOption("--output <file>", "output file (the extension picks the format), or - for a table on the terminal")
     .option("--columns <columns>", "comma-separated columns to read")
     .option("--version <n>", "read this version (time travel)")
     .option("--filter <expr>", 'row filter, e.g. "year = 2024"')
@@ -193,7 +193,8 @@ export function registerDatasetsCommands(program: Command, ctx: CliContext): voi
         opts: { output: string; columns?: string; version?: string; filter?: string },
         command: Command,
       ) => {
-        const format = outputFormatFor(opts.output);
+        const toTerminal = opts.output === "-";
+        const format = toTerminal ? undefined : outputFormatFor(opts.output);
         const columns = parseList(opts.columns);
         const rows = await withClient(command, async (client) => {
           const dataset = client.getDatasetClient(parseKey(keyText));
@@ -202,6 +203,11 @@ export function registerDatasetsCommands(program: Command, ctx: CliContext): voi
             ...(opts.version === undefined ? {} : { version: Number(opts.version) }),
             ...(opts.filter === undefined ? {} : { filter: opts.filter }),
           });
+          if (toTerminal) {
+            const { text, totalRows } = await renderTerminalTable(selected, batches);
+            ctx.print(text);
+            return totalRows;
+          }
           const progress = withProgress(batches, ctx.stderr, "get");
           const written =
             format === "parquet"
@@ -214,7 +220,7 @@ export function registerDatasetsCommands(program: Command, ctx: CliContext): voi
           progress.done();
           return written;
         });
-        ctx.print(`Wrote ${rows} rows of ${keyText} to ${opts.output}`);
+        ctx.print(toTerminal ? `${rows} rows of ${keyText}` : `Wrote ${rows} rows of ${keyText} to ${opts.output}`);
       },
     );
 }

@@ -31,13 +31,13 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
     .argument("<sql>", 'one SELECT statement; name datasets by key, e.g. "demo"."iris" AT (VERSION => 2)')
     .option(
       "--output <file>",
-      "write all rows to a file instead; the extension picks the format (.parquet, .arrow, .csv, .jsonl)",
+      "write all rows to a file instead; the extension picks the format (.parquet, .arrow, .csv, .jsonl); - is the terminal",
     )
     .option("--max-rows <n>", "rows shown on the terminal", "20")
     .option("--timeout <ms>", "time limit for this query (default: query.timeoutMs from the configuration)")
     .action(async (sql: string, opts: QueryCommandOptions) => {
       const config = await ctx.config();
-      const format = opts.output === undefined ? undefined : outputFormatFor(opts.output);
+      const format = opts.output === undefined || opts.output === "-" ? undefined : outputFormatFor(opts.output);
       const maxRows = positiveInteger(opts.maxRows, "--max-rows");
       const timeoutMs = opts.timeout === undefined ? undefined : positiveInteger(opts.timeout, "--timeout");
       const dataRoot = resolveDataRoot(ctx.workspace(), config.storage.dataRoot);
@@ -45,7 +45,7 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
       const started = performance.now();
       try {
         const result = await engine.query(sql, timeoutMs === undefined ? {} : { timeoutMs });
-        if (opts.output === undefined || format === undefined) {
+        if (opts.output === undefined || opts.output === "-" || format === undefined) {
           const { text, totalRows } = await renderTerminalTable(result.schema, result, { maxRows });
           ctx.print(text);
           ctx.print(`${rowCount(totalRows)} in ${seconds(started)}`);
