@@ -69,7 +69,9 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
     if (d !== undefined) decimalColumns.set(f.name, d.scale);
   }
   const open = new Map<string, OpenFile>();
-  const adds: AddAction[] = [];
+  // Files being finished, in the order they were closed. One at a time finishes in the background (its last row
+  // group, upload and fsync) while the next file fills: the fsync otherwise idled this thread for ~15% of a write.
+  const finishing: Promise<AddAction>[] = [];
   const writtenPaths: string[] = [];
   let fileIndex = 0;
 
@@ -88,17 +90,24 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
     return file;
   }
 
+  /** Starts finishing `file` once the previous file has finished (whose failure surfaces here). */
   async function finish(key: string, file: OpenFile): Promise<void> {
     open.delete(key);
-    const { size, footer } = await file.writer.finish();
-    adds.push({
-      path: toAddPath(file.relativePath),
-      partitionValues: file.partitionValues,
-      size,
-      modificationTime: Date.now(),
-      dataChange: true,
-      stats: statsFromFooter(footer, dataFields, file.decimals.result()),
-    });
+    const previous = finishing.at(-1);
+    if (previous !== undefined) await previous;
+    const add = file.writer.finish().then(
+      ({ size, footer }): AddAction => ({
+        path: toAddPath(file.relativePath),
+        partitionValues: file.partitionValues,
+        size,
+        modificationTime: Date.now(),
+        dataChange: true,
+        stats: statsFromFooter(footer, dataFields, file.decimals.result()),
+      }),
+    );
+    // Awaited by the next finish, close() or abort(); until then a failure is not an unhandled rejection.
+    add.catch(() => undefined);
+    finishing.push(add);
   }
 
   async function route(key: string, values: Record<string, string | null>, slice: RecordBatch): Promise<void> {
@@ -149,11 +158,12 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
     },
     async close(): Promise<AddAction[]> {
       for (const [key, file] of [...open.entries()]) await finish(key, file);
-      return adds;
+      return Promise.all(finishing);
     },
     async abort(reason: unknown): Promise<void> {
       const files = [...open.values()];
       open.clear();
+      await Promise.allSettled(finishing);
       for (const file of files) await file.writer.abort(reason);
     },
   };
