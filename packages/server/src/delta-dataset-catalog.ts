@@ -51,8 +51,13 @@ const PROPERTY_PREFIX = "mlfusion.property.";
  * const server = await startFlightServer({ catalog: createDeltaDatasetCatalog("/work/.mlfusion/data"), port: 0 });
  */
 export function createDeltaDatasetCatalog(dataRoot: string, options: { logger?: Logger } = {}): DatasetCatalog {
-  return new DeltaDatasetCatalog(resolve(dataRoot), options.logger ?? createSilentLogger());
+  const catalog = new DeltaDatasetCatalog(resolve(dataRoot), options.logger ?? createSilentLogger());
+  void catalog.sweepTrash();
+  return catalog;
 }
+
+/** Prefix of the hidden folders a drop renames a dataset to before deleting it. */
+const TRASH_PREFIX = ".trash-";
 
 class DeltaDatasetCatalog implements DatasetCatalog {
   private readonly registry: ExternalTableRegistry;
@@ -323,11 +328,32 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     }
     // Renaming is atomic: the key is free at once, and a crash while deleting leaves only a hidden folder that
     // no listing shows, never a half-deleted table.
-    const trash = join(this.root, `.trash-${randomUUID()}`);
+    const trash = join(this.root, `${TRASH_PREFIX}${randomUUID()}`);
     await rename(path, trash);
     await this.removeEmptyParents(path);
     await rm(trash, { recursive: true, force: true });
     this.log.info({ dataset: formatAssetKey(key) }, "dataset dropped");
+  }
+
+  /**
+   * Deletes what drops interrupted by a crash left behind (hidden `.trash-*` folders in the data root), in the
+   * background when the catalog is created. Never throws; a failure is logged.
+   */
+  async sweepTrash(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch {
+      return; // No data root yet: nothing to sweep.
+    }
+    for (const name of names.filter((n) => n.startsWith(TRASH_PREFIX))) {
+      try {
+        await rm(join(this.root, name), { recursive: true, force: true });
+        this.log.info({ folder: name }, "removed the leftover of an interrupted drop");
+      } catch (error) {
+        this.log.warn({ err: error, folder: name }, "could not remove the leftover of an interrupted drop");
+      }
+    }
   }
 
   private async removeEmptyParents(path: string): Promise<void> {

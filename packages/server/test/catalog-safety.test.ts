@@ -8,7 +8,7 @@ import { createDeltaDatasetCatalog, type DatasetCatalog } from "@mlfusion/server
 import { createTempDir, type TempDir } from "@mlfusion/testing";
 import { type RecordBatch, tableFromArrays } from "apache-arrow";
 import { pino } from "pino";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { afterEach, beforeEach, expect, test, vi } from "vitest";
 
 let dir: TempDir;
 let root: string;
@@ -199,4 +199,15 @@ test("a write whose checkpoint fails succeeds and logs a warning naming the data
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toMatchObject({ dataset: "ckpt/table", version: 10 });
   expect(await rowsOf(["ckpt", "table"])).toEqual(Array.from({ length: 11 }, (_, i) => i));
+});
+
+test("a drop cut short by a crash leaves a hidden folder that the next catalog on the data root removes", async () => {
+  await write(["demo", "kept"], [1, 2]);
+  // What a drop leaves when the process dies between its rename and its delete.
+  const leftover = join(root, ".trash-0b7c1f4e");
+  await mkdir(join(leftover, "_delta_log"), { recursive: true });
+  await writeFile(join(leftover, "part-00000.parquet"), "orphaned data");
+  const next = createDeltaDatasetCatalog(root);
+  await vi.waitFor(async () => expect(await readdir(root)).toEqual(["demo"]));
+  expect(await next.list([])).toEqual([["demo", "kept"]]);
 });
