@@ -98,10 +98,11 @@ export function createFlightHandlers(
 ): Map<string, GrpcHandler> {
   const flightSql = queryEngine === undefined ? undefined : new FlightSqlService(queryEngine, SERVER_VERSION);
   const sqlCommand = (bytes: Uint8Array) => (flightSql === undefined ? undefined : flightSqlCommand(bytes));
-  const sqlInfo = async (descriptor: FlightDescriptor, signal: AbortSignal) => {
+  /** The Flight SQL plan of a descriptor; `start` (GetFlightInfo) also starts a statement query. */
+  const sqlInfo = async (descriptor: FlightDescriptor, signal: AbortSignal, start: boolean) => {
     if (flightSql === undefined || descriptor.type !== FlightDescriptor_DescriptorType.CMD) return undefined;
     const command = sqlCommand(descriptor.cmd);
-    return command === undefined ? undefined : flightSql.plan(command, signal);
+    return command === undefined ? undefined : flightSql.plan(command, signal, start);
   };
   const authed =
     (handler: GrpcHandler): GrpcHandler =>
@@ -116,7 +117,7 @@ export function createFlightHandlers(
   };
   /** FlightInfo bytes for a descriptor: a Flight SQL plan or a dataset. */
   const infoFor = async (descriptor: FlightDescriptor, signal: AbortSignal): Promise<Uint8Array> => {
-    const plan = await sqlInfo(descriptor, signal);
+    const plan = await sqlInfo(descriptor, signal, true);
     if (plan !== undefined) {
       return toBinary(
         FlightInfoSchema,
@@ -175,7 +176,7 @@ export function createFlightHandlers(
       "GetSchema",
       authed(async (call) => {
         const descriptor = await readDescriptor(call);
-        const plan = await sqlInfo(descriptor, call.signal);
+        const plan = await sqlInfo(descriptor, call.signal, false);
         const schema = plan?.schema ?? (await catalog.info(descriptorToKey(descriptor))).schema;
         const result = create(SchemaResultSchema, { schema: encodeSchema(schema) });
         await call.send([encodeGrpcFrame(toBinary(SchemaResultSchema, result))]);

@@ -5,6 +5,7 @@
  * parameters, execution), and the catalog commands GetCatalogs, GetDbSchemas, GetTables, GetTableTypes,
  * GetSqlInfo. Statement tickets carry the SQL itself, so any server instance can redeem them.
  */
+import { randomUUID } from "node:crypto";
 import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { type Any, AnySchema, anyPack } from "@bufbuild/protobuf/wkt";
 import { FusionError, InvalidArgumentError } from "@mlfusion/core";
@@ -95,9 +96,18 @@ export interface FlightSqlPlan {
   ticket: Uint8Array;
 }
 
+/** A statement ticket that names a query already started by GetFlightInfo: `<prefix><id>\n<sql>`. */
+const STARTED_PREFIX = "mlfusion-started:";
+/** How long a query started by GetFlightInfo waits for its DoGet before it is closed. */
+const STARTED_QUERY_TTL_MS = 30_000;
+
+type StartedQuery = Awaited<ReturnType<QueryEngine["query"]>>;
+
 /** Flight SQL on top of a query engine. */
 export class FlightSqlService {
   private readonly statements;
+  /** Statement queries GetFlightInfo started, waiting for their DoGet (taken once). */
+  private readonly started = new Map<string, { result: StartedQuery; expiry: NodeJS.Timeout }>();
 
   constructor(
     private readonly engine: QueryEngine,
@@ -106,15 +116,32 @@ export class FlightSqlService {
     this.statements = createFlightSqlStatements(engine);
   }
 
-  /** GetFlightInfo / GetSchema: plans a command without running it. */
-  async plan(command: FlightSqlCommand, signal: AbortSignal): Promise<FlightSqlPlan> {
+  /**
+   * GetFlightInfo (`start`) / GetSchema: plans a command. A statement query is started at once with `start`, so
+   * that its DoGet neither plans it a second time nor waits for its first rows; the ticket still carries the SQL,
+   * and a DoGet that comes too late (or twice) runs it again.
+   */
+  async plan(command: FlightSqlCommand, signal: AbortSignal, start = false): Promise<FlightSqlPlan> {
     switch (command.name) {
       case "CommandStatementQuery": {
         const { query } = decode(CommandStatementQuerySchema, command);
-        const schema = await this.statements.statementSchema(query, signal);
+        let schema: Schema;
+        let handle = query;
+        if (start) {
+          // Not bound to this call's signal: the query outlives GetFlightInfo until its DoGet or the expiry.
+          const result = await this.statements.executeStatement(query);
+          const id = randomUUID();
+          const expiry = setTimeout(() => this.takeStarted(id)?.close(), STARTED_QUERY_TTL_MS);
+          expiry.unref();
+          this.started.set(id, { result, expiry });
+          schema = result.schema;
+          handle = `${STARTED_PREFIX}${id}\n${query}`;
+        } else {
+          schema = await this.statements.statementSchema(query, signal);
+        }
         const ticket = packed(TicketStatementQuerySchema, {
           $typeName: "arrow.flight.protocol.sql.TicketStatementQuery",
-          statementHandle: Buffer.from(query, "utf8"),
+          statementHandle: Buffer.from(handle, "utf8"),
         });
         return { schema, ticket };
       }
@@ -155,7 +182,17 @@ export class FlightSqlService {
   ): Promise<AsyncIterable<RecordBatch> & { schema: Schema; close?: () => void }> {
     switch (command.name) {
       case "TicketStatementQuery": {
-        const sql = Buffer.from(decode(TicketStatementQuerySchema, command).statementHandle).toString("utf8");
+        let sql = Buffer.from(decode(TicketStatementQuerySchema, command).statementHandle).toString("utf8");
+        if (sql.startsWith(STARTED_PREFIX)) {
+          const newline = sql.indexOf("\n");
+          const running = this.takeStarted(sql.slice(STARTED_PREFIX.length, newline));
+          if (running !== undefined) {
+            // Cancelling the DoGet stops the query (its result is closed by the caller).
+            signal.addEventListener("abort", () => running.close(), { once: true });
+            return running;
+          }
+          sql = sql.slice(newline + 1);
+        }
         return this.statements.executeStatement(sql, signal);
       }
       case "CommandPreparedStatementQuery":
@@ -194,6 +231,15 @@ export class FlightSqlService {
       default:
         return unsupported(command.name);
     }
+  }
+
+  /** The started query with this id, no longer waiting (its expiry disarmed); undefined when unknown or taken. */
+  private takeStarted(id: string): StartedQuery | undefined {
+    const entry = this.started.get(id);
+    if (entry === undefined) return undefined;
+    this.started.delete(id);
+    clearTimeout(entry.expiry);
+    return entry.result;
   }
 
   /** DoAction: the prepared statement actions; returns the result bodies, or undefined for other types. */

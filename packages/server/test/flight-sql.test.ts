@@ -68,3 +68,39 @@ print(json.dumps({"types": types, "tables": tables, "schema": schema.names, "ven
   expect(result.schema).toEqual(["id", "amount", "region"]);
   expect(result.vendor).toBe("ML Fusion");
 });
+
+test("GetFlightInfo starts a statement; its ticket serves it once, then runs the SQL again; GetSchema starts nothing", async () => {
+  const out = await flightPython(
+    server.url,
+    `
+def varint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80]); n >>= 7
+    return out + bytes([n])
+def field(num, data):
+    return bytes([(num << 3) | 2]) + varint(len(data)) + data
+def statement(sql):
+    command = field(1, sql.encode())
+    return field(1, b"type.googleapis.com/arrow.flight.protocol.sql.CommandStatementQuery") + field(2, command)
+descriptor = fl.FlightDescriptor.for_command(statement('SELECT id FROM "shop"."orders" WHERE id > 1 ORDER BY id'))
+info = client.get_flight_info(descriptor)
+ticket = info.endpoints[0].ticket
+first = client.do_get(ticket).read_all()["id"].to_pylist()
+again = client.do_get(ticket).read_all()["id"].to_pylist()
+schema = client.get_schema(descriptor).schema.names
+# Started but never fetched (more than the engine's pooled connections): the server keeps answering.
+for _ in range(6):
+    client.get_flight_info(fl.FlightDescriptor.for_command(statement('SELECT count(*) AS n FROM "shop"."orders"')))
+later = client.do_get(client.get_flight_info(descriptor).endpoints[0].ticket).read_all()["id"].to_pylist()
+print(json.dumps({"first": first, "again": again, "schema": schema, "later": later, "info_schema": info.schema.names}))
+`,
+  );
+  expect(lastJson(out)).toEqual({
+    first: [2, 3, 4],
+    again: [2, 3, 4],
+    schema: ["id"],
+    later: [2, 3, 4],
+    info_schema: ["id"],
+  });
+});
