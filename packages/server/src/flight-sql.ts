@@ -100,6 +100,11 @@ export interface FlightSqlPlan {
 const STARTED_PREFIX = "mlfusion-started:";
 /** How long a query started by GetFlightInfo waits for its DoGet before it is closed. */
 const STARTED_QUERY_TTL_MS = 30_000;
+/**
+ * At most this many started queries wait for their DoGet (each holds a DuckDB connection and its buffered rows);
+ * beyond it GetFlightInfo only plans, and the DoGet runs the SQL.
+ */
+const MAX_STARTED_QUERIES = 16;
 
 type StartedQuery = Awaited<ReturnType<QueryEngine["query"]>>;
 
@@ -127,7 +132,7 @@ export class FlightSqlService {
         const { query } = decode(CommandStatementQuerySchema, command);
         let schema: Schema;
         let handle = query;
-        if (start) {
+        if (start && this.started.size < MAX_STARTED_QUERIES) {
           // Not bound to this call's signal: the query outlives GetFlightInfo until its DoGet or the expiry.
           const result = await this.statements.executeStatement(query);
           const id = randomUUID();

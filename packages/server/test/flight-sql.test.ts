@@ -89,8 +89,9 @@ ticket = info.endpoints[0].ticket
 first = client.do_get(ticket).read_all()["id"].to_pylist()
 again = client.do_get(ticket).read_all()["id"].to_pylist()
 schema = client.get_schema(descriptor).schema.names
-# Started but never fetched (more than the engine's pooled connections): the server keeps answering.
-for _ in range(6):
+# Started but never fetched (more than the engine's pooled connections, and than the server keeps waiting):
+# the server keeps answering.
+for _ in range(20):
     client.get_flight_info(fl.FlightDescriptor.for_command(statement('SELECT count(*) AS n FROM "shop"."orders"')))
 later = client.do_get(client.get_flight_info(descriptor).endpoints[0].ticket).read_all()["id"].to_pylist()
 print(json.dumps({"first": first, "again": again, "schema": schema, "later": later, "info_schema": info.schema.names}))
