@@ -72,6 +72,8 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
   // Files being finished, in the order they were closed. One at a time finishes in the background (its last row
   // group, upload and fsync) while the next file fills: the fsync otherwise idled this thread for ~15% of a write.
   const finishing: Promise<AddAction>[] = [];
+  /** The first background finish that failed: later writes fail at once instead of encoding for nothing. */
+  let failed: { error: unknown } | undefined;
   const writtenPaths: string[] = [];
   let fileIndex = 0;
 
@@ -94,7 +96,15 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
   async function finish(key: string, file: OpenFile): Promise<void> {
     open.delete(key);
     const previous = finishing.at(-1);
-    if (previous !== undefined) await previous;
+    if (previous !== undefined) {
+      try {
+        await previous;
+      } catch (error) {
+        // No longer open and never finishing: abandon it here, or its upload would wait forever.
+        await file.writer.abort(error).catch(() => undefined);
+        throw error;
+      }
+    }
     const add = file.writer.finish().then(
       ({ size, footer }): AddAction => ({
         path: toAddPath(file.relativePath),
@@ -106,7 +116,9 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
       }),
     );
     // Awaited by the next finish, close() or abort(); until then a failure is not an unhandled rejection.
-    add.catch(() => undefined);
+    add.catch((error: unknown) => {
+      failed ??= { error };
+    });
     finishing.push(add);
   }
 
@@ -132,6 +144,7 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
     },
     async write(batch: RecordBatch): Promise<void> {
       signal?.throwIfAborted();
+      if (failed !== undefined) throw failed.error;
       if (batch.numRows === 0) return;
       if (partitionColumns.length === 0) {
         await route("", {}, project(batch, fileSchema));
