@@ -346,7 +346,8 @@ class DeltaDatasetCatalog implements DatasetCatalog {
     } catch {
       return; // No data root yet: nothing to sweep.
     }
-    for (const name of names.filter((n) => n.startsWith(TRASH_PREFIX))) {
+    const trash = /^\.trash-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const name of names.filter((n) => trash.test(n))) {
       try {
         await rm(join(this.root, name), { recursive: true, force: true });
         this.log.info({ folder: name }, "removed the leftover of an interrupted drop");

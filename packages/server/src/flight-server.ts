@@ -53,10 +53,8 @@ export async function startFlightServer(options: FlightServerOptions): Promise<F
     stop = resolve;
   });
   let serving = true;
-  const handlers = new Map([
-    ...createFlightHandlers(options.catalog, options.token, options.queryEngine),
-    ...createHealthHandlers(() => serving, stopped),
-  ]);
+  const flight = createFlightHandlers(options.catalog, options.token, options.queryEngine);
+  const handlers = new Map([...flight.handlers, ...createHealthHandlers(() => serving, stopped)]);
   const server = await startGrpcServer({
     host,
     port: options.port ?? 50051,
@@ -74,6 +72,7 @@ export async function startFlightServer(options: FlightServerOptions): Promise<F
       serving = false;
       stop();
       await server.close({ graceMs: options.shutdownGraceMs ?? 10_000 });
+      flight.close();
       logger.info({ url }, "flight service stopped");
     },
   };

@@ -90,12 +90,15 @@ function flightInfo(info: DatasetInfo, asCommand: boolean): Uint8Array {
   );
 }
 
-/** Handlers for every FlightService method, keyed by gRPC path. */
+/**
+ * Handlers for every FlightService method, keyed by gRPC path, and `close` for server shutdown (it closes the Flight
+ * SQL queries GetFlightInfo started that no DoGet took).
+ */
 export function createFlightHandlers(
   catalog: DatasetCatalog,
   token: string | undefined,
   queryEngine?: QueryEngine,
-): Map<string, GrpcHandler> {
+): { handlers: Map<string, GrpcHandler>; close(): void } {
   const flightSql = queryEngine === undefined ? undefined : new FlightSqlService(queryEngine, SERVER_VERSION);
   const sqlCommand = (bytes: Uint8Array) => (flightSql === undefined ? undefined : flightSqlCommand(bytes));
   /** The Flight SQL plan of a descriptor; `start` (GetFlightInfo) also starts a statement query. */
@@ -236,7 +239,10 @@ export function createFlightHandlers(
       }),
     ],
   ];
-  return new Map(handlers.map(([name, handler]) => [SERVICE + name, handler]));
+  return {
+    handlers: new Map(handlers.map(([name, handler]) => [SERVICE + name, handler])),
+    close: () => flightSql?.close(),
+  };
 }
 
 async function runQuery(engine: QueryEngine | undefined, request: QueryRequest, call: GrpcCall): Promise<void> {

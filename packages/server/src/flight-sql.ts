@@ -112,7 +112,10 @@ type StartedQuery = Awaited<ReturnType<QueryEngine["query"]>>;
 export class FlightSqlService {
   private readonly statements;
   /** Statement queries GetFlightInfo started, waiting for their DoGet (taken once). */
-  private readonly started = new Map<string, { result: StartedQuery; expiry: NodeJS.Timeout }>();
+  private readonly started = new Map<
+    string,
+    { result: StartedQuery; expiry: NodeJS.Timeout; controller: AbortController }
+  >();
 
   constructor(
     private readonly engine: QueryEngine,
@@ -133,12 +136,21 @@ export class FlightSqlService {
         let schema: Schema;
         let handle = query;
         if (start && this.started.size < MAX_STARTED_QUERIES) {
-          // Not bound to this call's signal: the query outlives GetFlightInfo until its DoGet or the expiry.
-          const result = await this.statements.executeStatement(query);
+          // The query outlives GetFlightInfo until its DoGet or the expiry, so it gets a signal of its own: this
+          // call's cancellation is forwarded until the query is started, the DoGet's after it takes the result.
+          const controller = new AbortController();
+          const forward = () => controller.abort();
+          signal.addEventListener("abort", forward, { once: true });
+          let result: StartedQuery;
+          try {
+            result = await this.statements.executeStatement(query, controller.signal);
+          } finally {
+            signal.removeEventListener("abort", forward);
+          }
           const id = randomUUID();
-          const expiry = setTimeout(() => this.takeStarted(id)?.close(), STARTED_QUERY_TTL_MS);
+          const expiry = setTimeout(() => this.takeStarted(id)?.result.close(), STARTED_QUERY_TTL_MS);
           expiry.unref();
-          this.started.set(id, { result, expiry });
+          this.started.set(id, { result, expiry, controller });
           schema = result.schema;
           handle = `${STARTED_PREFIX}${id}\n${query}`;
         } else {
@@ -192,9 +204,10 @@ export class FlightSqlService {
           const newline = sql.indexOf("\n");
           const running = this.takeStarted(sql.slice(STARTED_PREFIX.length, newline));
           if (running !== undefined) {
-            // Cancelling the DoGet stops the query (its result is closed by the caller).
-            signal.addEventListener("abort", () => running.close(), { once: true });
-            return running;
+            // Cancelling the DoGet interrupts the query through its own signal (the caller closes the result).
+            if (signal.aborted) running.controller.abort();
+            else signal.addEventListener("abort", () => running.controller.abort(), { once: true });
+            return running.result;
           }
           sql = sql.slice(newline + 1);
         }
@@ -239,12 +252,17 @@ export class FlightSqlService {
   }
 
   /** The started query with this id, no longer waiting (its expiry disarmed); undefined when unknown or taken. */
-  private takeStarted(id: string): StartedQuery | undefined {
+  private takeStarted(id: string) {
     const entry = this.started.get(id);
     if (entry === undefined) return undefined;
     this.started.delete(id);
     clearTimeout(entry.expiry);
-    return entry.result;
+    return entry;
+  }
+
+  /** Closes the started queries no DoGet has taken (server shutdown). */
+  close(): void {
+    for (const id of [...this.started.keys()]) this.takeStarted(id)?.result.close();
   }
 
   /** DoAction: the prepared statement actions; returns the result bodies, or undefined for other types. */

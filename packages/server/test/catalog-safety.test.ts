@@ -204,10 +204,12 @@ test("a write whose checkpoint fails succeeds and logs a warning naming the data
 test("a drop cut short by a crash leaves a hidden folder that the next catalog on the data root removes", async () => {
   await write(["demo", "kept"], [1, 2]);
   // What a drop leaves when the process dies between its rename and its delete.
-  const leftover = join(root, ".trash-0b7c1f4e");
+  const leftover = join(root, ".trash-0b7c1f4e-5d2a-4c1e-9f3b-2a6d8e0c4b71");
   await mkdir(join(leftover, "_delta_log"), { recursive: true });
   await writeFile(join(leftover, "part-00000.parquet"), "orphaned data");
+  // Only names a drop makes are swept: anything else that happens to start with .trash- stays.
+  await mkdir(join(root, ".trash-notes"));
   const next = createDeltaDatasetCatalog(root);
-  await vi.waitFor(async () => expect(await readdir(root)).toEqual(["demo"]));
+  await vi.waitFor(async () => expect((await readdir(root)).sort()).toEqual([".trash-notes", "demo"]));
   expect(await next.list([])).toEqual([["demo", "kept"]]);
 });
