@@ -94,7 +94,7 @@ describe("parallel scan", () => {
   const root = deltaConformanceRoot();
   const dvTables = ["delta-golden/dv-partitioned-with-checkpoint", "delta-golden/dv-with-columnmapping"];
   it.skipIf(root === undefined)(
-    "applies deletion vectors, column mapping and partition values like the serial scan",
+    "applies deletion vectors, column mapping and partition values like the serial scan (skipped when ../shared/delta-conformance is absent)",
     async () => {
       for (const name of dvTables) {
         const path = join(root ?? "", name);

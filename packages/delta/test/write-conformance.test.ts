@@ -54,69 +54,72 @@ async function countRows(path: string): Promise<number> {
   return rows;
 }
 
-describe.skipIf(root === undefined)("appending to the conformance corpus", () => {
-  let dir: TempDir;
-  beforeAll(async () => {
-    dir = await createTempDir("delta-write-corpus-");
-  });
-  afterAll(async () => {
-    await dir.close();
-  });
+describe.skipIf(root === undefined)(
+  "appending to the conformance corpus (skipped when ../shared/delta-conformance is absent)",
+  () => {
+    let dir: TempDir;
+    beforeAll(async () => {
+      dir = await createTempDir("delta-write-corpus-");
+    });
+    afterAll(async () => {
+      await dir.close();
+    });
 
-  it("commits an all-null row to every readable table, or refuses with a typed error", {
-    timeout: 240_000,
-  }, async () => {
-    const outcomes: Record<string, string> = {};
-    const appended: [string, string][] = [];
-    for (const source of await tableFolders()) {
-      const name = source.slice((root ?? "").length + 1);
-      const path = join(dir.path, name.replace(/\//g, "__"));
-      await cp(source, path, { recursive: true });
-      const store = createLocalObjectStore(path);
-      let before: number;
-      try {
-        before = await countRows(path);
-      } catch (error) {
-        if (!(error instanceof FusionError)) throw error;
-        continue; // not readable here: the reader's conformance suite covers it
-      }
-      const snapshot = await loadSnapshot(store);
-      if (snapshot.schema.fields.length === 0) continue; // log-only fixtures without columns
-      const schema = toArrowSchema(snapshot.schema);
-      const children = schema.fields.map(
-        (f) => vectorFromArray([null], f.type).data[0] ?? makeData({ type: f.type, length: 0 }),
-      );
-      const batch = new RecordBatch(
-        schema,
-        makeData({ type: new Struct(schema.fields), length: 1, nullCount: 0, children }),
-      );
-      try {
-        const result = await writeDeltaTable(store, [batch], { mode: "append" });
-        expect(result.checkpointError).toBeUndefined();
-        expect(await countRows(path)).toBe(before + 1);
-        outcomes[name] = "appended";
-        appended.push([source, path]);
-      } catch (error) {
-        if (!(error instanceof FusionError) || !["UNSUPPORTED_FEATURE", "INVALID_ARGUMENT"].includes(error.code)) {
-          throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    it("commits an all-null row to every readable table, or refuses with a typed error", {
+      timeout: 240_000,
+    }, async () => {
+      const outcomes: Record<string, string> = {};
+      const appended: [string, string][] = [];
+      for (const source of await tableFolders()) {
+        const name = source.slice((root ?? "").length + 1);
+        const path = join(dir.path, name.replace(/\//g, "__"));
+        await cp(source, path, { recursive: true });
+        const store = createLocalObjectStore(path);
+        let before: number;
+        try {
+          before = await countRows(path);
+        } catch (error) {
+          if (!(error instanceof FusionError)) throw error;
+          continue; // not readable here: the reader's conformance suite covers it
         }
-        expect((await loadSnapshot(store)).version).toBe(snapshot.version);
-        outcomes[name] = `refused: ${error.message}`;
+        const snapshot = await loadSnapshot(store);
+        if (snapshot.schema.fields.length === 0) continue; // log-only fixtures without columns
+        const schema = toArrowSchema(snapshot.schema);
+        const children = schema.fields.map(
+          (f) => vectorFromArray([null], f.type).data[0] ?? makeData({ type: f.type, length: 0 }),
+        );
+        const batch = new RecordBatch(
+          schema,
+          makeData({ type: new Struct(schema.fields), length: 1, nullCount: 0, children }),
+        );
+        try {
+          const result = await writeDeltaTable(store, [batch], { mode: "append" });
+          expect(result.checkpointError).toBeUndefined();
+          expect(await countRows(path)).toBe(before + 1);
+          outcomes[name] = "appended";
+          appended.push([source, path]);
+        } catch (error) {
+          if (!(error instanceof FusionError) || !["UNSUPPORTED_FEATURE", "INVALID_ARGUMENT"].includes(error.code)) {
+            throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          }
+          expect((await loadSnapshot(store)).version).toBe(snapshot.version);
+          outcomes[name] = `refused: ${error.message}`;
+        }
       }
-    }
-    console.log(
-      Object.entries(outcomes)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join("\n"),
-    );
-    expect(appended.length).toBeGreaterThan(20);
-    const { stdout } = await runPython(DELTALAKE_COUNTS, [JSON.stringify(appended)], 180_000);
-    const counts: Record<string, [number | string, number | string]> = JSON.parse(stdout);
-    const regressions = Object.entries(counts).filter(
-      ([, [before, after]]) => typeof before === "number" && after !== before + 1,
-    );
-    expect(regressions).toEqual([]);
-    const checked = Object.values(counts).filter(([before]) => typeof before === "number").length;
-    console.log(`delta-rs read ${checked} of ${appended.length} appended tables before and after the append`);
-  });
-});
+      console.log(
+        Object.entries(outcomes)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join("\n"),
+      );
+      expect(appended.length).toBeGreaterThan(20);
+      const { stdout } = await runPython(DELTALAKE_COUNTS, [JSON.stringify(appended)], 180_000);
+      const counts: Record<string, [number | string, number | string]> = JSON.parse(stdout);
+      const regressions = Object.entries(counts).filter(
+        ([, [before, after]]) => typeof before === "number" && after !== before + 1,
+      );
+      expect(regressions).toEqual([]);
+      const checked = Object.values(counts).filter(([before]) => typeof before === "number").length;
+      console.log(`delta-rs read ${checked} of ${appended.length} appended tables before and after the append`);
+    });
+  },
+);
