@@ -31,8 +31,6 @@ for pair in json.loads(sys.argv[1]):
             counts.append(f"{type(error).__name__}: {str(error)[:200]}")
     out[pair[1]] = counts
 print(json.dumps(out))
-sys.stdout.flush()
-os._exit(0)
 `;
 
 async function tableFolders(): Promise<string[]> {

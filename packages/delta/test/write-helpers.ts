@@ -30,10 +30,6 @@ rows = [{k: conv(v) for k, v in r.items()} for r in dt.to_pyarrow_table().to_pyl
 rows.sort(key=lambda r: (r[key] is None, r[key]))
 history = [{"version": h.get("version"), "operation": h.get("operation")} for h in dt.history()]
 print(json.dumps({"version": dt.version(), "rows": rows, "history": history, "files": len(dt.file_uris())}))
-sys.stdout.flush()
-# deltalake's runtime threads sometimes abort the interpreter at shutdown ("terminate called without an
-# active exception"); the output is complete, so leave without running the shutdown.
-os._exit(0)
 `;
 
 export interface DeltalakeView {

@@ -28,6 +28,37 @@ export interface PythonResult {
 }
 
 /**
+ * Runs the script given as argv[1] with the rest as its argv, then leaves with `os._exit`: deltalake's runtime
+ * threads sometimes abort the interpreter at shutdown ("terminate called without an active exception", exit 134)
+ * after the script has done everything right. Exit code as Python's own: 1 with a traceback for an exception,
+ * SystemExit's code for sys.exit(). The script's globals are cleared and collected first, so unclosed files are
+ * flushed as at a normal exit.
+ */
+const RUNNER = `
+import gc, os, sys, traceback
+source = sys.argv[1]
+sys.argv = [sys.argv[0]] + sys.argv[2:]
+scope = {"__name__": "__main__"}
+code = 0
+try:
+    exec(compile(source, "<script>", "exec"), scope)
+except SystemExit as stop:
+    if isinstance(stop.code, int) or stop.code is None:
+        code = stop.code or 0
+    else:
+        print(stop.code, file=sys.stderr)
+        code = 1
+except BaseException:
+    traceback.print_exc()
+    code = 1
+scope.clear()
+gc.collect()
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code)
+`;
+
+/**
  * Runs a Python script (source text) with arguments in the project's environment and returns its output.
  * Rejects with the script's stderr when it exits non-zero.
  *
@@ -39,11 +70,12 @@ export function runPython(source: string, args: readonly string[] = [], timeoutM
   return new Promise((resolvePromise, reject) => {
     execFile(
       python,
-      ["-c", source, ...args],
+      ["-c", RUNNER, source, ...args],
       { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {
-          reject(new Error(`Python failed: ${error.message}\n${stderr}`));
+          const how = error.killed ? `killed (${error.signal ?? "timeout"})` : `exit ${error.code}`;
+          reject(new Error(`Python failed (${how}):\n${stderr}\n--- script ---\n${source}`));
           return;
         }
         resolvePromise({ stdout, stderr });
