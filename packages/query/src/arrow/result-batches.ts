@@ -2,6 +2,7 @@ import type { DuckDBResult } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
 import { Field, makeData, RecordBatch, Schema, Struct } from "apache-arrow";
 import { type ColumnBuilder, createColumnBuilder } from "./column-builders.js";
+import { nativeAddon, nativeResultBatches } from "./native-batches.js";
 import { arrowTypeOf, type NativeKind } from "./native-kinds.js";
 
 /** Batches are cut at this many rows or bytes, whichever comes first (roughly 1-4 MB per batch). */
@@ -21,8 +22,9 @@ export function resultSchema(names: readonly string[], kinds: readonly NativeKin
 }
 
 /**
- * Streams a DuckDB result as Arrow RecordBatches: chunks are copied column by column into builders and emitted as
- * one batch per `limits`. `checkpoint` runs before every fetch (deadline and cancellation checks).
+ * Streams a DuckDB result as Arrow RecordBatches, one batch per `limits`. `checkpoint` runs before every fetch
+ * (deadline and cancellation checks). The native conversion does the work when it is built (`native` true, the
+ * default); otherwise, or with `native` false, the JavaScript builders below.
  */
 export async function* resultBatches(
   result: DuckDBResult,
@@ -30,6 +32,23 @@ export async function* resultBatches(
   kinds: readonly NativeKind[],
   checkpoint: () => void,
   limits: BatchLimits = DEFAULT_BATCH_LIMITS,
+  native = true,
+): AsyncGenerator<RecordBatch> {
+  const addon = native ? nativeAddon() : undefined;
+  if (addon !== undefined) {
+    yield* nativeResultBatches(addon, result, schema, kinds, checkpoint, limits);
+    return;
+  }
+  yield* javascriptResultBatches(result, schema, kinds, checkpoint, limits);
+}
+
+/** Chunks copied column by column into the JavaScript builders (column-builders.ts). */
+async function* javascriptResultBatches(
+  result: DuckDBResult,
+  schema: Schema,
+  kinds: readonly NativeKind[],
+  checkpoint: () => void,
+  limits: BatchLimits,
 ): AsyncGenerator<RecordBatch> {
   const capacity = limits.maxRows + CHUNK_ROWS;
   const builders: ColumnBuilder[] = kinds.map((k) => createColumnBuilder(k, capacity));

@@ -1,0 +1,515 @@
+// Native conversion of a streamed DuckDB result into Arrow buffers (see docs/adr/0005-native-result-conversion.md).
+//
+// `fetchBatch(result, plan, maxRows, maxBytes)` runs on a libuv worker thread: it fetches data chunks from a
+// @duckdb/node-bindings result with `duckdb_fetch_chunk` and appends each column into Arrow-layout buffers
+// (validity bits, offsets, values) until the batch reaches `maxRows` rows or `maxBytes` bytes, then hands the
+// buffers to JavaScript as ArrayBuffers without copying. The plan is the pre-order encoding of the column kinds
+// that packages/query/src/arrow/native-kinds.ts derives from the result's DuckDB types; the JavaScript side builds
+// apache-arrow Data from the buffers in the same order.
+//
+// libduckdb is the copy @duckdb/node-bindings already loaded: `init(path)` opens it with RTLD_NOLOAD, so the
+// handles passed in belong to the same library, and resolves the few C API functions used here. The result handle
+// is the bindings' external, checked by its type tag before it is used.
+
+#define NAPI_VERSION 8
+#include <dlfcn.h>
+#include <node_api.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+typedef uint64_t idx_t;
+typedef void *duckdb_data_chunk;
+typedef void *duckdb_vector;
+
+// duckdb.h's duckdb_result (a stable part of the C API's ABI); passed by value to duckdb_fetch_chunk.
+struct duckdb_result {
+  idx_t deprecated_column_count;
+  idx_t deprecated_row_count;
+  idx_t deprecated_rows_changed;
+  void *deprecated_columns;
+  char *deprecated_error_message;
+  void *internal_data;
+};
+
+struct duckdb_list_entry {
+  uint64_t offset;
+  uint64_t length;
+};
+
+struct DuckDBApi {
+  duckdb_data_chunk (*fetch_chunk)(duckdb_result);
+  idx_t (*data_chunk_get_size)(duckdb_data_chunk);
+  duckdb_vector (*data_chunk_get_vector)(duckdb_data_chunk, idx_t);
+  void (*destroy_data_chunk)(duckdb_data_chunk *);
+  void *(*vector_get_data)(duckdb_vector);
+  uint64_t *(*vector_get_validity)(duckdb_vector);
+  duckdb_vector (*list_vector_get_child)(duckdb_vector);
+  duckdb_vector (*struct_vector_get_child)(duckdb_vector, idx_t);
+  const char *(*result_error)(duckdb_result *);
+};
+
+DuckDBApi api;
+bool api_ready = false;
+
+// @duckdb/node-bindings' type tag for result externals (bindings/src/type_tags.h, ResultTypeTag).
+const napi_type_tag kResultTypeTag = {0x08F7FE3AE12345E5ULL, 0x8733310DC29372D9ULL};
+
+// Column kinds, as encoded by the JavaScript plan.
+enum Kind : int32_t { kFixed = 0, kBool = 1, kDecimal = 2, kString = 3, kList = 4, kStruct = 5 };
+
+// A growable malloc'd buffer whose memory is handed to JavaScript as an external ArrayBuffer.
+struct Buffer {
+  uint8_t *data = nullptr;
+  size_t length = 0;
+  size_t capacity = 0;
+
+  ~Buffer() { std::free(data); }
+
+  // Room for `extra` more bytes; new bytes are not initialised.
+  uint8_t *grow(size_t extra) {
+    size_t needed = length + extra;
+    if (needed > capacity) {
+      size_t next = std::max<size_t>(capacity * 2, 256);
+      while (next < needed) next *= 2;
+      auto *moved = static_cast<uint8_t *>(std::realloc(data, next));
+      if (moved == nullptr) throw std::bad_alloc();
+      data = moved;
+      capacity = next;
+    }
+    uint8_t *at = data + length;
+    length = needed;
+    return at;
+  }
+
+  // Gives up the memory (the caller frees it with std::free).
+  uint8_t *release() {
+    uint8_t *out = data;
+    data = nullptr;
+    length = capacity = 0;
+    return out;
+  }
+};
+
+inline bool mask_valid(const uint64_t *mask, idx_t row) {
+  return mask == nullptr || ((mask[row >> 6] >> (row & 63)) & 1) != 0;
+}
+
+// An Arrow validity bitmap built lazily: nothing is allocated while every row is valid.
+struct Validity {
+  Buffer bits;
+  bool materialised = false;
+  int64_t null_count = 0;
+
+  void ensure_bits(size_t rows) {
+    size_t bytes = (rows + 7) / 8;
+    if (bytes > bits.length) std::memset(bits.grow(bytes - bits.length), 0, bytes - bits.length);
+  }
+
+  // Appends rows [start, start + count) of a DuckDB validity mask at position `at` (rows already appended).
+  void append(const uint64_t *mask, idx_t start, idx_t count, size_t at) {
+    if (!materialised) {
+      bool all_valid = true;
+      if (mask != nullptr) {
+        for (idx_t i = 0; i < count && all_valid; i++) all_valid = mask_valid(mask, start + i);
+      }
+      if (all_valid) return;
+      materialised = true;
+      ensure_bits(at);
+      std::memset(bits.data, 0xff, at / 8);
+      for (size_t r = at & ~size_t(7); r < at; r++) bits.data[r >> 3] |= uint8_t(1u << (r & 7));
+    }
+    ensure_bits(at + count);
+    for (idx_t i = 0; i < count; i++) {
+      size_t r = at + i;
+      if (mask_valid(mask, start + i)) {
+        bits.data[r >> 3] |= uint8_t(1u << (r & 7));
+      } else {
+        null_count++;
+      }
+    }
+  }
+};
+
+// One node of the column tree: a column, a list's values or a struct's field.
+struct Column {
+  Kind kind;
+  int32_t width;  // fixed: bytes per value; decimal: DuckDB's physical width (2, 4, 8 or 16)
+  std::vector<std::unique_ptr<Column>> children;
+  size_t length = 0;
+  Validity validity;
+  Buffer values;
+  Buffer offsets;  // int32 offsets (strings, lists), length + 1 of them once started
+
+  size_t byte_length() const {
+    size_t n = values.length + offsets.length + validity.bits.length;
+    for (const auto &child : children) n += child->byte_length();
+    return n;
+  }
+
+  void start_offsets() {
+    if (offsets.length == 0) *reinterpret_cast<int32_t *>(offsets.grow(4)) = 0;
+  }
+
+  int32_t last_offset() const { return reinterpret_cast<const int32_t *>(offsets.data)[length]; }
+
+  void append(duckdb_vector vector, idx_t start, idx_t count) {
+    const uint64_t *mask = api.vector_get_validity(vector);
+    const uint8_t *data = static_cast<const uint8_t *>(api.vector_get_data(vector));
+    switch (kind) {
+      case kFixed:
+        std::memcpy(values.grow(count * width), data + start * width, count * width);
+        break;
+      case kBool: {
+        size_t bytes = (length + count + 7) / 8;
+        if (bytes > values.length) std::memset(values.grow(bytes - values.length), 0, bytes - values.length);
+        for (idx_t i = 0; i < count; i++) {
+          size_t r = length + i;
+          if (data[start + i] != 0) values.data[r >> 3] |= uint8_t(1u << (r & 7));
+        }
+        break;
+      }
+      case kDecimal: {
+        uint8_t *out = values.grow(count * 16);
+        if (width == 16) {
+          std::memcpy(out, data + start * 16, count * 16);
+          break;
+        }
+        for (idx_t i = 0; i < count; i++) {
+          int64_t v;
+          const uint8_t *at = data + (start + i) * width;
+          if (width == 2) {
+            int16_t x;
+            std::memcpy(&x, at, 2);
+            v = x;
+          } else if (width == 4) {
+            int32_t x;
+            std::memcpy(&x, at, 4);
+            v = x;
+          } else {
+            std::memcpy(&v, at, 8);
+          }
+          int64_t high = v < 0 ? -1 : 0;
+          std::memcpy(out + i * 16, &v, 8);
+          std::memcpy(out + i * 16 + 8, &high, 8);
+        }
+        break;
+      }
+      case kString: {
+        start_offsets();
+        auto *offs = reinterpret_cast<int32_t *>(offsets.grow(count * 4));
+        int64_t cursor = last_offset();
+        for (idx_t i = 0; i < count; i++) {
+          idx_t row = start + i;
+          if (mask_valid(mask, row)) {
+            // duckdb_string_t: 4-byte length, then 12 inlined bytes, or a 4-byte prefix and a pointer.
+            const uint8_t *s = data + row * 16;
+            uint32_t n;
+            std::memcpy(&n, s, 4);
+            const uint8_t *bytes = s + 4;
+            if (n > 12) std::memcpy(&bytes, s + 8, sizeof(bytes));
+            if (cursor + n > INT32_MAX) throw std::length_error("a string column's batch exceeds 2 GiB");
+            std::memcpy(values.grow(n), bytes, n);
+            cursor += n;
+          }
+          offs[i] = int32_t(cursor);
+        }
+        break;
+      }
+      case kList: {
+        start_offsets();
+        auto *offs = reinterpret_cast<int32_t *>(offsets.grow(count * 4));
+        auto *entries = reinterpret_cast<const duckdb_list_entry *>(data);
+        duckdb_vector child_vector = api.list_vector_get_child(vector);
+        Column &child = *children[0];
+        int64_t cursor = last_offset();
+        // Consecutive entries adjacent in the child vector are copied as one range (the usual case).
+        idx_t run_start = 0, run_length = 0;
+        for (idx_t i = 0; i < count; i++) {
+          idx_t row = start + i;
+          if (mask_valid(mask, row)) {
+            const duckdb_list_entry &entry = entries[row];
+            if (run_length > 0 && entry.offset != run_start + run_length) {
+              child.append(child_vector, run_start, run_length);
+              run_length = 0;
+            }
+            if (run_length == 0) run_start = entry.offset;
+            run_length += entry.length;
+            cursor += int64_t(entry.length);
+            if (cursor > INT32_MAX) throw std::length_error("a list column's batch exceeds 2^31 values");
+          }
+          offs[i] = int32_t(cursor);
+        }
+        if (run_length > 0) child.append(child_vector, run_start, run_length);
+        break;
+      }
+      case kStruct:
+        for (size_t k = 0; k < children.size(); k++) {
+          children[k]->append(api.struct_vector_get_child(vector, k), start, count);
+        }
+        break;
+    }
+    validity.append(mask, start, count, length);
+    length += count;
+  }
+};
+
+// Parses the pre-order plan: [kind, param] per node; a list is followed by its child, a struct (param = number of
+// fields) by its fields.
+std::unique_ptr<Column> parse_plan(const int32_t *plan, size_t size, size_t &at) {
+  if (at + 2 > size) throw std::invalid_argument("truncated plan");
+  auto column = std::make_unique<Column>();
+  int32_t kind = plan[at];
+  int32_t param = plan[at + 1];
+  at += 2;
+  if (kind < kFixed || kind > kStruct) throw std::invalid_argument("unknown column kind in plan");
+  column->kind = Kind(kind);
+  column->width = param;
+  if (kind == kFixed && param != 1 && param != 2 && param != 4 && param != 8 && param != 16) {
+    throw std::invalid_argument("bad fixed width in plan");
+  }
+  if (kind == kDecimal && param != 2 && param != 4 && param != 8 && param != 16) {
+    throw std::invalid_argument("bad decimal width in plan");
+  }
+  if (kind == kList) column->children.push_back(parse_plan(plan, size, at));
+  if (kind == kStruct) {
+    for (int32_t k = 0; k < param; k++) column->children.push_back(parse_plan(plan, size, at));
+  }
+  return column;
+}
+
+struct FetchWork {
+  napi_async_work work = nullptr;
+  napi_deferred deferred = nullptr;
+  napi_ref result_ref = nullptr;
+  duckdb_result *result = nullptr;
+  std::vector<std::unique_ptr<Column>> columns;
+  size_t max_rows = 0;
+  size_t max_bytes = 0;
+  size_t rows = 0;
+  bool done = false;  // the result has no more rows: fetching again would fail
+  std::string error;
+};
+
+void fetch_execute(napi_env, void *data) {
+  auto *w = static_cast<FetchWork *>(data);
+  try {
+    while (w->rows < w->max_rows) {
+      duckdb_data_chunk chunk = api.fetch_chunk(*w->result);
+      if (chunk == nullptr) {
+        const char *message = api.result_error(w->result);
+        if (message != nullptr && message[0] != '\0') w->error = message;
+        w->done = true;
+        break;
+      }
+      idx_t n = api.data_chunk_get_size(chunk);
+      if (n == 0) {
+        api.destroy_data_chunk(&chunk);
+        w->done = true;
+        break;
+      }
+      try {
+        for (size_t c = 0; c < w->columns.size(); c++) {
+          w->columns[c]->append(api.data_chunk_get_vector(chunk, c), 0, n);
+        }
+      } catch (...) {
+        api.destroy_data_chunk(&chunk);
+        throw;
+      }
+      api.destroy_data_chunk(&chunk);
+      w->rows += n;
+      size_t bytes = 0;
+      for (const auto &column : w->columns) bytes += column->byte_length();
+      if (bytes >= w->max_bytes) break;
+    }
+  } catch (const std::exception &e) {
+    w->error = e.what();
+  } catch (...) {
+    w->error = "unknown error while fetching a DuckDB result";
+  }
+}
+
+void free_buffer(napi_env, void *data, void *) { std::free(data); }
+
+napi_value to_array_buffer(napi_env env, Buffer &buffer) {
+  napi_value out;
+  if (buffer.length == 0) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  size_t length = buffer.length;
+  uint8_t *data = buffer.release();
+  if (napi_create_external_arraybuffer(env, data, length, free_buffer, nullptr, &out) != napi_ok) {
+    // Runtimes without external buffers: copy.
+    void *copy = nullptr;
+    napi_create_arraybuffer(env, length, &copy, &out);
+    std::memcpy(copy, data, length);
+    std::free(data);
+  }
+  return out;
+}
+
+// Appends the pre-order node objects { length, nullCount, validity, values, offsets } of `column` to `nodes`.
+void export_column(napi_env env, Column &column, napi_value nodes, uint32_t &index) {
+  napi_value node, value;
+  napi_create_object(env, &node);
+  napi_create_double(env, double(column.length), &value);
+  napi_set_named_property(env, node, "length", value);
+  napi_create_double(env, double(column.validity.null_count), &value);
+  napi_set_named_property(env, node, "nullCount", value);
+  napi_set_named_property(env, node, "validity", to_array_buffer(env, column.validity.bits));
+  napi_set_named_property(env, node, "values", to_array_buffer(env, column.values));
+  napi_set_named_property(env, node, "offsets", to_array_buffer(env, column.offsets));
+  napi_set_element(env, nodes, index++, node);
+  for (auto &child : column.children) export_column(env, *child, nodes, index);
+}
+
+void fetch_complete(napi_env env, napi_status status, void *data) {
+  std::unique_ptr<FetchWork> w(static_cast<FetchWork *>(data));
+  napi_value outcome;
+  if (status != napi_ok || !w->error.empty()) {
+    napi_value message;
+    std::string text = w->error.empty() ? "the native fetch was cancelled" : w->error;
+    napi_create_string_utf8(env, text.c_str(), text.size(), &message);
+    napi_create_error(env, nullptr, message, &outcome);
+    napi_reject_deferred(env, w->deferred, outcome);
+  } else if (w->rows == 0) {
+    napi_get_null(env, &outcome);
+    napi_resolve_deferred(env, w->deferred, outcome);
+  } else {
+    napi_value rows, nodes;
+    napi_create_object(env, &outcome);
+    napi_create_double(env, double(w->rows), &rows);
+    napi_set_named_property(env, outcome, "rows", rows);
+    napi_value done;
+    napi_get_boolean(env, w->done, &done);
+    napi_set_named_property(env, outcome, "done", done);
+    napi_create_array(env, &nodes);
+    uint32_t index = 0;
+    for (auto &column : w->columns) export_column(env, *column, nodes, index);
+    napi_set_named_property(env, outcome, "nodes", nodes);
+    napi_resolve_deferred(env, w->deferred, outcome);
+  }
+  napi_delete_reference(env, w->result_ref);
+  napi_delete_async_work(env, w->work);
+}
+
+napi_value throw_error(napi_env env, const char *message) {
+  napi_throw_error(env, nullptr, message);
+  return nullptr;
+}
+
+// init(libduckdbPath): resolves the C API from the libduckdb that @duckdb/node-bindings loaded.
+napi_value init(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  char path[4096];
+  size_t length = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof(path), &length) != napi_ok) {
+    return throw_error(env, "init(libduckdbPath) takes the path of libduckdb");
+  }
+  void *library = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+  if (library == nullptr) {
+    std::string message = std::string("libduckdb is not loaded from ") + path + ": load @duckdb/node-bindings first";
+    return throw_error(env, message.c_str());
+  }
+  struct Symbol {
+    const char *name;
+    void **slot;
+  } symbols[] = {
+      {"duckdb_fetch_chunk", reinterpret_cast<void **>(&api.fetch_chunk)},
+      {"duckdb_data_chunk_get_size", reinterpret_cast<void **>(&api.data_chunk_get_size)},
+      {"duckdb_data_chunk_get_vector", reinterpret_cast<void **>(&api.data_chunk_get_vector)},
+      {"duckdb_destroy_data_chunk", reinterpret_cast<void **>(&api.destroy_data_chunk)},
+      {"duckdb_vector_get_data", reinterpret_cast<void **>(&api.vector_get_data)},
+      {"duckdb_vector_get_validity", reinterpret_cast<void **>(&api.vector_get_validity)},
+      {"duckdb_list_vector_get_child", reinterpret_cast<void **>(&api.list_vector_get_child)},
+      {"duckdb_struct_vector_get_child", reinterpret_cast<void **>(&api.struct_vector_get_child)},
+      {"duckdb_result_error", reinterpret_cast<void **>(&api.result_error)},
+  };
+  for (auto &symbol : symbols) {
+    *symbol.slot = dlsym(library, symbol.name);
+    if (*symbol.slot == nullptr) {
+      std::string message = std::string("libduckdb has no ") + symbol.name;
+      return throw_error(env, message.c_str());
+    }
+  }
+  // The handle stays open (one reference) so the library outlives every call.
+  api_ready = true;
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  return undefined;
+}
+
+// fetchBatch(result, plan: Int32Array, maxRows, maxBytes): Promise<{ rows, done, nodes } | null>; `done`: the
+// result ended within this batch, so no further call is needed (one would fail).
+napi_value fetch_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (!api_ready) return throw_error(env, "call init(libduckdbPath) first");
+  if (argc < 4) return throw_error(env, "fetchBatch(result, plan, maxRows, maxBytes)");
+  bool tagged = false;
+  napi_valuetype type;
+  napi_typeof(env, argv[0], &type);
+  if (type != napi_external || napi_check_object_type_tag(env, argv[0], &kResultTypeTag, &tagged) != napi_ok ||
+      !tagged) {
+    return throw_error(env, "fetchBatch: not a @duckdb/node-bindings result");
+  }
+  void *result = nullptr;
+  napi_get_value_external(env, argv[0], &result);
+  napi_typedarray_type array_type;
+  size_t plan_length = 0;
+  void *plan_data = nullptr;
+  bool is_typed = false;
+  napi_is_typedarray(env, argv[1], &is_typed);
+  if (!is_typed) return throw_error(env, "fetchBatch: the plan is an Int32Array");
+  napi_get_typedarray_info(env, argv[1], &array_type, &plan_length, &plan_data, nullptr, nullptr);
+  if (array_type != napi_int32_array) return throw_error(env, "fetchBatch: the plan is an Int32Array");
+  double max_rows = 0, max_bytes = 0;
+  napi_get_value_double(env, argv[2], &max_rows);
+  napi_get_value_double(env, argv[3], &max_bytes);
+
+  auto w = std::make_unique<FetchWork>();
+  try {
+    size_t at = 0;
+    const auto *plan = static_cast<const int32_t *>(plan_data);
+    while (at < plan_length) w->columns.push_back(parse_plan(plan, plan_length, at));
+  } catch (const std::exception &e) {
+    return throw_error(env, (std::string("fetchBatch: ") + e.what()).c_str());
+  }
+  w->result = static_cast<duckdb_result *>(result);
+  w->max_rows = size_t(std::max(1.0, max_rows));
+  w->max_bytes = size_t(std::max(1.0, max_bytes));
+  // Keeps the result (and so its DuckDB state) alive while the worker uses it.
+  napi_create_reference(env, argv[0], 1, &w->result_ref);
+  napi_value promise, name;
+  napi_create_promise(env, &w->deferred, &promise);
+  napi_create_string_utf8(env, "mlfusion.duckdbFetchBatch", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, nullptr, name, fetch_execute, fetch_complete, w.get(), &w->work);
+  napi_queue_async_work(env, w->work);
+  w.release();
+  return promise;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor properties[] = {
+      {"init", nullptr, init, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"fetchBatch", nullptr, fetch_batch, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, 2, properties);
+  return exports;
+}

@@ -1,0 +1,253 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DuckDBResult } from "@duckdb/node-api";
+import type duckdb from "@duckdb/node-bindings";
+import {
+  Binary,
+  type Bool,
+  type Data,
+  type DataType,
+  type Decimal,
+  type List,
+  type Map_,
+  makeData,
+  RecordBatch,
+  type Schema,
+  Struct,
+  type Utf8,
+} from "apache-arrow";
+import { arrowTypeOf, type NativeKind } from "./native-kinds.js";
+import type { BatchLimits } from "./result-batches.js";
+
+/**
+ * The native conversion (packages/query/native/duckdb_arrow.cc, built by `npm run build`): a worker thread fetches
+ * a result's chunks and copies them into Arrow buffers, a whole batch per call, so neither the per-chunk fetch
+ * round trips nor the copy run on the event loop. `resultBatches` uses it when it is built; the JavaScript builders
+ * remain for machines without a C++ compiler.
+ */
+interface NativeAddon {
+  init(libduckdbPath: string): void;
+  fetchBatch(result: duckdb.Result, plan: Int32Array, maxRows: number, maxBytes: number): Promise<NativeBatch | null>;
+}
+
+interface NativeNode {
+  length: number;
+  nullCount: number;
+  validity: ArrayBuffer | null;
+  values: ArrayBuffer | null;
+  offsets: ArrayBuffer | null;
+}
+
+interface NativeBatch {
+  rows: number;
+  /** The result ended within this batch: fetching again would fail. */
+  done: boolean;
+  nodes: NativeNode[];
+}
+
+/** Whether the native conversion is loaded, and if not, why. */
+export type NativeConversionStatus = { loaded: true; path: string } | { loaded: false; reason: string };
+
+let addon: NativeAddon | undefined;
+let status: NativeConversionStatus | undefined;
+
+const ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "build", "duckdb_arrow.node");
+
+/** The libduckdb that @duckdb/node-bindings loads (its platform package, as the bindings choose it). */
+function libduckdbPath(): string {
+  const require = createRequire(import.meta.url);
+  const bindings = require.resolve("@duckdb/node-bindings");
+  const fromBindings = createRequire(bindings);
+  const file = process.platform === "darwin" ? "libduckdb.dylib" : "libduckdb.so";
+  const candidates = [`${process.platform}-${process.arch}`, `${process.platform}-${process.arch}-musl`];
+  for (const suffix of candidates) {
+    try {
+      const path = join(dirname(fromBindings.resolve(`@duckdb/node-bindings-${suffix}/package.json`)), file);
+      if (existsSync(path)) return path;
+    } catch {
+      // Not this platform package.
+    }
+  }
+  throw new Error(`no ${file} beside @duckdb/node-bindings`);
+}
+
+/** Loads the addon once (after @duckdb/node-bindings, whose libduckdb it uses). */
+export function nativeConversionStatus(): NativeConversionStatus {
+  if (status !== undefined) return status;
+  if (!existsSync(ADDON_PATH)) {
+    status = { loaded: false, reason: `${ADDON_PATH} is not built (npm run build, with a C++ compiler)` };
+    return status;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    // The bindings load libduckdb; the addon then opens that same copy.
+    require("@duckdb/node-bindings");
+    const loaded = require(ADDON_PATH) as NativeAddon;
+    loaded.init(libduckdbPath());
+    addon = loaded;
+    status = { loaded: true, path: ADDON_PATH };
+  } catch (error) {
+    status = { loaded: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+  return status;
+}
+
+/** The addon, when it loaded. */
+export function nativeAddon(): NativeAddon | undefined {
+  nativeConversionStatus();
+  return addon;
+}
+
+enum PlanKind {
+  Fixed = 0,
+  Bool = 1,
+  Decimal = 2,
+  String = 3,
+  List = 4,
+  Struct = 5,
+}
+
+/** The pre-order plan the addon parses: [kind, param] per node; maps are lists of {key, value} structs. */
+export function encodePlan(kinds: readonly NativeKind[]): Int32Array {
+  const out: number[] = [];
+  const encode = (kind: NativeKind): void => {
+    switch (kind.kind) {
+      case "fixed":
+        out.push(PlanKind.Fixed, kind.width);
+        return;
+      case "bool":
+        out.push(PlanKind.Bool, 0);
+        return;
+      case "decimal":
+        out.push(PlanKind.Decimal, kind.width);
+        return;
+      case "string":
+        out.push(PlanKind.String, 0);
+        return;
+      case "list":
+        out.push(PlanKind.List, 0);
+        encode(kind.child);
+        return;
+      case "map":
+        out.push(PlanKind.List, 0, PlanKind.Struct, 2);
+        encode(kind.key);
+        encode(kind.value);
+        return;
+      case "struct":
+        out.push(PlanKind.Struct, kind.fields.length);
+        for (const field of kind.fields) encode(field.kind);
+        return;
+    }
+  };
+  for (const kind of kinds) encode(kind);
+  return Int32Array.from(out);
+}
+
+/** Rebuilds apache-arrow Data from the addon's pre-order nodes (buffers are used in place, not copied). */
+function dataOf(kind: NativeKind, type: DataType, nodes: NativeNode[], cursor: { at: number }): Data {
+  const node = nodes[cursor.at++];
+  if (node === undefined) throw new Error("the native batch has fewer nodes than its plan");
+  const { length, nullCount } = node;
+  const validity =
+    nullCount > 0 && node.validity !== null ? { nullBitmap: new Uint8Array(node.validity), nullCount } : {};
+  const bytes = (buffer: ArrayBuffer | null) => (buffer === null ? new Uint8Array(0) : new Uint8Array(buffer));
+  const offsets = () => (node.offsets === null ? new Int32Array(1) : new Int32Array(node.offsets, 0, length + 1));
+  switch (kind.kind) {
+    case "fixed": {
+      const ArrayType = type.ArrayType as new (buffer: ArrayBuffer, offset: number, length: number) => never;
+      const data = new ArrayType(node.values ?? new ArrayBuffer(0), 0, node.values === null ? 0 : length);
+      return makeData({ type, length, data, ...validity } as never);
+    }
+    case "bool":
+      return makeData({ type: type as Bool, length, data: bytes(node.values), ...validity });
+    case "decimal": {
+      const data = node.values === null ? new Uint32Array(0) : new Uint32Array(node.values, 0, length * 4);
+      return makeData({ type: type as Decimal, length, data, ...validity });
+    }
+    case "string":
+      return type instanceof Binary
+        ? makeData({ type, length, valueOffsets: offsets(), data: bytes(node.values), ...validity })
+        : makeData({ type: type as Utf8, length, valueOffsets: offsets(), data: bytes(node.values), ...validity });
+    case "list": {
+      const list = type as List;
+      const child = dataOf(kind.child, list.children[0]?.type as DataType, nodes, cursor);
+      return makeData({ type: list, length, valueOffsets: offsets(), child, ...validity });
+    }
+    case "map": {
+      const map = type as Map_;
+      const entriesType = map.children[0]?.type as Struct;
+      const entries = dataOf(
+        {
+          kind: "struct",
+          fields: [
+            { name: "key", kind: kind.key },
+            { name: "value", kind: kind.value },
+          ],
+        },
+        entriesType,
+        nodes,
+        cursor,
+      );
+      return makeData({ type: map, length, valueOffsets: offsets(), child: entries as never, ...validity });
+    }
+    case "struct": {
+      const struct = type as Struct;
+      const children = kind.fields.map((f, i) =>
+        dataOf(f.kind, struct.children[i]?.type ?? arrowTypeOf(f.kind), nodes, cursor),
+      );
+      return makeData({ type: struct, length, children, ...validity });
+    }
+  }
+}
+
+/**
+ * Streams a DuckDB result as Arrow RecordBatches through the addon: one batch per call, with the next call in
+ * flight while the caller handles the current batch. `checkpoint` runs before every call.
+ */
+export async function* nativeResultBatches(
+  native: NativeAddon,
+  result: DuckDBResult,
+  schema: Schema,
+  kinds: readonly NativeKind[],
+  checkpoint: () => void,
+  limits: BatchLimits,
+): AsyncGenerator<RecordBatch> {
+  // The bindings' result handle (DuckDBResult keeps it in a protected field); the addon checks its type tag.
+  const handle = (result as unknown as { result: duckdb.Result }).result;
+  const plan = encodePlan(kinds);
+  const fetch = () => native.fetchBatch(handle, plan, limits.maxRows, limits.maxBytes);
+  checkpoint();
+  let pending: Promise<NativeBatch | null> = fetch();
+  try {
+    for (;;) {
+      checkpoint();
+      let batch: NativeBatch | null;
+      try {
+        batch = await pending;
+      } catch (error) {
+        // A result closed under the call in flight fails it: report the close (CANCELLED), not DuckDB's message.
+        checkpoint();
+        throw error;
+      }
+      if (batch === null) break;
+      checkpoint();
+      pending = batch.done ? Promise.resolve(null) : fetch();
+      const cursor = { at: 0 };
+      const children = schema.fields.map((field, i) => {
+        const kind = kinds[i];
+        if (kind === undefined) throw new Error("the plan has fewer columns than the schema");
+        return dataOf(kind, field.type, batch.nodes, cursor);
+      });
+      const data = makeData({ type: new Struct(schema.fields), length: batch.rows, nullCount: 0, children });
+      yield new RecordBatch(schema, data);
+    }
+  } finally {
+    // Settle the call still in flight before the caller closes the connection under it.
+    await pending.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+}
