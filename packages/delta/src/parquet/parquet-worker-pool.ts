@@ -311,7 +311,7 @@ declare const WebAssembly: { Module: new (bytes: Uint8Array) => object };
 let wasmModule: object | undefined;
 
 /** parquet-wasm's compiled module, shared by all workers (compiled lazily: a few ms, code is compiled on use). */
-function sharedWasmModule(): object {
+export function sharedWasmModule(): object {
   wasmModule ??= new WebAssembly.Module(
     readFileSync(fileURLToPath(import.meta.resolve("parquet-wasm/esm/parquet_wasm_bg.wasm"))),
   );

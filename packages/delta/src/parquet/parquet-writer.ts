@@ -12,6 +12,7 @@ import {
 } from "parquet-wasm/node";
 import { STATS_PARSERS } from "../stats/file-stats.js";
 import type { ObjectStore } from "../storage/object-store.js";
+import type { EncoderSettings } from "./parquet-encoder-pool.js";
 
 // All Parquet writing goes through this module (docs/adr/0001-parquet-engine.md): parquet-wasm (parquet-rs),
 // fed through the Arrow IPC stream format, streaming row groups straight into the object store so a file is
@@ -48,20 +49,27 @@ export interface ParquetFileWriterOptions {
   plainColumns?: readonly string[];
 }
 
+/** Written into every data file's footer. */
+export const CREATED_BY = "mlfusion (parquet-rs via parquet-wasm)";
+
+/** The settings of every data file; parquet-encoder-pool.ts applies the same ones in its workers. */
+export function encoderSettings(plainColumns: readonly string[] = []): EncoderSettings {
+  return { rowGroupRows: ROW_GROUP_ROWS, createdBy: CREATED_BY, plainColumns };
+}
+
 function writerProperties(plainColumns: readonly string[] = []) {
   let builder = new WriterPropertiesBuilder()
     .setCompression(Compression.SNAPPY)
     .setStatisticsEnabled(EnabledStatistics.Chunk)
     .setMaxRowGroupSize(ROW_GROUP_ROWS)
-    .setCreatedBy("mlfusion (parquet-rs via parquet-wasm)");
+    .setCreatedBy(CREATED_BY);
   for (const column of plainColumns) builder = builder.setColumnDictionaryEnabled(column, false);
   return builder.build();
 }
 
 /**
  * A Parquet encoder for one file: takes Arrow IPC stream bytes (one batch each) and produces the file's bytes.
- * {@link startParquetEncoding} runs it in this thread. The seam exists for a worker-thread encoder: measured on
- * the shared 2-core machine (load ~6) it was 1.6x slower than in-thread encoding, so none ships yet.
+ * {@link startParquetEncoding} runs it in this thread; parquet-encoder-pool.ts on a worker thread.
  */
 export interface ParquetEncoder {
   /** Hands over one batch as IPC stream bytes (the buffer may be transferred); resolves when it may be reused. */

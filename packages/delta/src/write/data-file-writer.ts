@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { InvalidArgumentError } from "@mlfusion/core";
 import { makeData, RecordBatch, type Schema, Struct } from "apache-arrow";
 import type { AddAction } from "../log/actions.js";
-import { createParquetFileWriter, type ParquetFileWriter } from "../parquet/parquet-writer.js";
+import { sharedParquetEncoderPool } from "../parquet/parquet-encoder-pool.js";
+import {
+  createParquetFileWriter,
+  encoderSettings,
+  type ParquetEncoder,
+  type ParquetFileWriter,
+  type ParquetFileWriterOptions,
+} from "../parquet/parquet-writer.js";
 import { takeData } from "../scan/row-filter.js";
 import { type DataType, decimalParams, type StructType } from "../schema/delta-schema.js";
 import { DecimalBounds, statsFromFooter } from "../stats/file-stats.js";
@@ -15,6 +22,8 @@ export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
 const PLAIN_TYPES: ReadonlySet<string> = new Set(["float", "double", "long", "timestamp", "timestamp_ntz"]);
 /** More runs than this in one batch are gathered per partition rather than written as slices. */
 const MAX_SLICES_PER_BATCH = 16;
+/** IPC bytes a worker-encoded file may hold queued, at least: enough that a whole file goes to its worker at once. */
+const WORKER_BUDGET = 64 * 1024 * 1024;
 /** Files open at once (one per partition being written); the largest is closed when more are needed. */
 const MAX_OPEN_FILES = 16;
 
@@ -26,6 +35,8 @@ export interface DataFileWriterOptions {
   fileSchema: Schema;
   partitionColumns: readonly string[];
   targetFileSize: number;
+  /** Encode files on worker threads when one is idle (default true; see parquet-encoder-pool.ts). */
+  workers?: boolean;
   signal?: AbortSignal;
 }
 
@@ -78,15 +89,22 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
   let fileIndex = 0;
 
   function openFile(key: string, partitionValues: Record<string, string | null>): OpenFile {
+    const first = fileIndex === 0;
     const name = `part-${String(fileIndex++).padStart(5, "0")}-${randomUUID()}-c000.snappy.parquet`;
     const dir = partitionDirectory(partitionColumns, partitionValues);
     const relativePath = dir === "" ? name : `${dir}/${name}`;
     writtenPaths.push(relativePath);
-    const writer = createParquetFileWriter(
-      store,
-      relativePath,
-      signal === undefined ? { plainColumns } : { plainColumns, signal },
-    );
+    // After the first file of an unpartitioned write, a file takes an idle encoding worker when there is one, so
+    // that it encodes while this thread encodes the next file. A write of one file (most small writes) never pays
+    // for starting a worker; partitioned writes keep many files open and encode here.
+    const encoder =
+      !first && partitionColumns.length === 0 && options.workers !== false
+        ? sharedParquetEncoderPool().tryStart(encoderSettings(plainColumns), Math.max(targetFileSize, WORKER_BUDGET))
+        : undefined;
+    const writerOptions: ParquetFileWriterOptions & { encoder?: ParquetEncoder } = { plainColumns };
+    if (signal !== undefined) writerOptions.signal = signal;
+    if (encoder !== undefined) writerOptions.encoder = encoder;
+    const writer = createParquetFileWriter(store, relativePath, writerOptions);
     const file = { writer, relativePath, partitionValues, decimals: new DecimalBounds(decimalColumns) };
     open.set(key, file);
     return file;

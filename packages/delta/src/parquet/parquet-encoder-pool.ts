@@ -1,0 +1,286 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { CorruptTableError, FusionError } from "@mlfusion/core";
+import { sharedWasmModule } from "./parquet-worker-pool.js";
+import type { ParquetEncoder } from "./parquet-writer.js";
+
+// Parquet encoding on worker threads, next to the in-thread encoder (docs/adr/0004-delta-write-path.md). A data
+// file takes a worker only when one is idle and never waits for one: the writer encodes the next file in its own
+// thread while a worker finishes the previous one, so two files encode at once without changing which rows go to
+// which file or the order of files. Each worker encodes one file at a time with its own parquet-wasm instance (the
+// compiled module is shared with the decoding pool); batches go to it as transferred IPC bytes, at most
+// `budgetBytes` of them not yet taken by its encoder, and its row groups come back as transferred bytes.
+
+/** Idle workers exit after this long, releasing their wasm heaps (which never shrink). */
+const IDLE_MS = 5_000;
+
+/** How every data file is encoded; the in-thread encoder (parquet-writer.ts) uses the same settings. */
+export interface EncoderSettings {
+  rowGroupRows: number;
+  createdBy: string;
+  plainColumns: readonly string[];
+}
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+let wasmPromise;
+let task;
+parentPort.on("message", (message) => {
+  if (message.type === "start") start(message);
+  else if (task !== undefined && message.id === task.id) {
+    // Batches, close and abort are applied in order, after the encoder exists.
+    const state = task;
+    state.chain = state.chain.then(() => state.handle(message)).catch((error) => { state.error ??= error; });
+  }
+});
+function start({ id, settings }) {
+  const state = { id, error: undefined, chain: undefined, handle: undefined };
+  task = state;
+  let input;
+  state.chain = (async () => {
+    wasmPromise ??= import(workerData.parquetWasmUrl).then((wasm) => {
+      wasm.initSync({ module: workerData.wasmModule });
+      return wasm;
+    });
+    const wasm = await wasmPromise;
+    let builder = new wasm.WriterPropertiesBuilder()
+      .setCompression(wasm.Compression.SNAPPY)
+      .setStatisticsEnabled(wasm.EnabledStatistics.Chunk)
+      .setMaxRowGroupSize(settings.rowGroupRows)
+      .setCreatedBy(settings.createdBy);
+    for (const column of settings.plainColumns) builder = builder.setColumnDictionaryEnabled(column, false);
+    const channel = new TransformStream();
+    input = channel.writable.getWriter();
+    const output = wasm.transformParquetStream(channel.readable, builder.build());
+    state.pump = (async () => {
+      for await (const chunk of await output) {
+        const bytes = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice();
+        parentPort.postMessage({ type: "chunk", id, bytes }, [bytes.buffer]);
+      }
+    })();
+    state.pump.catch(() => undefined);
+    state.handle = async (message) => {
+      if (message.type === "batch") {
+        const table = wasm.Table.fromIPCStream(message.ipc);
+        const batch = table.recordBatch(0);
+        table.free();
+        await input.ready;
+        await input.write(batch);
+        parentPort.postMessage({ type: "taken", id, bytes: message.ipc.byteLength });
+      } else if (message.type === "close") {
+        await input.close();
+        await state.pump;
+        finish();
+      } else if (message.type === "abort") {
+        await input.abort(new Error(message.reason)).catch(() => undefined);
+        await state.pump.catch(() => undefined);
+        state.error ??= new Error(message.reason);
+        finish();
+      }
+    };
+  })();
+  function finish() {
+    if (task !== state) return;
+    task = undefined;
+    parentPort.postMessage(state.error === undefined
+      ? { type: "done", id }
+      : { type: "error", id, message: state.error instanceof Error ? state.error.message : String(state.error) });
+  }
+  state.chain = state.chain.catch((error) => { state.error ??= error; finish(); });
+}
+`;
+
+type WorkerMessage =
+  | { type: "chunk"; id: number; bytes: Uint8Array }
+  | { type: "taken"; id: number; bytes: number }
+  | { type: "done"; id: number }
+  | { type: "error"; id: number; message: string };
+
+function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return typeof value === "object" && value !== null && "type" in value && "id" in value;
+}
+
+/**
+ * Parquet encoding workers. `tryStart` returns an encoder on an idle (or new) worker, or undefined when all are
+ * busy; the caller then encodes in its own thread.
+ */
+export class ParquetEncoderPool {
+  private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+
+  constructor(
+    readonly size: number,
+    private readonly idleMs = IDLE_MS,
+  ) {}
+
+  /** Live worker threads (busy or idle). */
+  get workerCount(): number {
+    return this.all.size;
+  }
+
+  /** Workers not encoding a file. */
+  get idleCount(): number {
+    return this.idle.length;
+  }
+
+  /** An encoder for one file on a worker, or undefined when every worker is busy. */
+  tryStart(settings: EncoderSettings, budgetBytes: number): ParquetEncoder | undefined {
+    const worker = this.idle.pop() ?? (this.all.size < this.size ? this.spawn() : undefined);
+    if (worker === undefined) return undefined;
+    return this.encoder(worker, settings, budgetBytes);
+  }
+
+  private encoder(worker: Worker, settings: EncoderSettings, budgetBytes: number): ParquetEncoder {
+    const id = this.nextId++;
+    const chunks: Uint8Array[] = [];
+    let outstanding = 0;
+    let ended = false;
+    let failure: Error | undefined;
+    let wakeOutput: (() => void) | undefined;
+    let wakeInput: (() => void) | undefined;
+    let attached = true;
+    const notify = () => {
+      const a = wakeOutput;
+      const b = wakeInput;
+      wakeOutput = undefined;
+      wakeInput = undefined;
+      a?.();
+      b?.();
+    };
+    const detach = () => {
+      if (!attached) return false;
+      attached = false;
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      return true;
+    };
+    const fail = (error: Error) => {
+      if (!ended) {
+        failure = error;
+        ended = true;
+      }
+      notify();
+    };
+    const onMessage = (message: unknown) => {
+      if (!isWorkerMessage(message) || message.id !== id) return;
+      if (message.type === "chunk") chunks.push(message.bytes);
+      else if (message.type === "taken") outstanding -= message.bytes;
+      else {
+        if (message.type === "error") fail(new CorruptTableError(`Parquet encoding failed: ${message.message}.`));
+        ended = true;
+        // The worker has ended the file: it is free for the next one.
+        if (detach()) this.release(worker);
+      }
+      notify();
+    };
+    const onError = (error: Error) => {
+      if (detach()) this.discard(worker);
+      fail(new CorruptTableError(`Parquet encoding failed: ${error.message}.`));
+    };
+    const onExit = () => {
+      if (detach()) this.discard(worker);
+      fail(new FusionError("CANCELLED", "Parquet encoding stopped: its worker exited."));
+    };
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    // A busy worker keeps the process alive (the writer awaits its messages); an idle one does not.
+    worker.ref();
+    worker.postMessage({ type: "start", id, settings: { ...settings, plainColumns: [...settings.plainColumns] } });
+
+    async function* output(): AsyncGenerator<Uint8Array> {
+      for (;;) {
+        const chunk = chunks.shift();
+        if (chunk !== undefined) {
+          yield chunk;
+          continue;
+        }
+        if (ended) {
+          if (failure !== undefined) throw failure;
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          wakeOutput = resolve;
+        });
+      }
+    }
+
+    return {
+      async write(ipc: Uint8Array): Promise<void> {
+        if (failure !== undefined) throw failure;
+        if (ended) throw new FusionError("INTERNAL", "Write to a Parquet encoder that already ended.");
+        const whole = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
+        outstanding += whole.byteLength;
+        worker.postMessage({ type: "batch", id, ipc: whole }, [whole.buffer as ArrayBuffer]);
+        while (outstanding > budgetBytes && !ended) {
+          await new Promise<void>((resolve) => {
+            wakeInput = resolve;
+          });
+        }
+        if (failure !== undefined) throw failure;
+      },
+      async close(): Promise<void> {
+        if (!ended) worker.postMessage({ type: "close", id });
+      },
+      async abort(reason: unknown): Promise<void> {
+        if (ended) return;
+        worker.postMessage({ type: "abort", id, reason: reason instanceof Error ? reason.message : String(reason) });
+        fail(reason instanceof Error ? reason : new Error(String(reason)));
+      },
+      output: output(),
+    };
+  }
+
+  /** Terminates every worker; running encoders fail. */
+  async close(): Promise<void> {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const workers = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { parquetWasmUrl: import.meta.resolve("parquet-wasm/esm"), wasmModule: sharedWasmModule() },
+    });
+    this.all.add(worker);
+    return worker;
+  }
+
+  private release(worker: Worker): void {
+    if (!this.all.has(worker)) return;
+    worker.unref();
+    this.idle.push(worker);
+    this.scheduleIdleExit();
+  }
+
+  private discard(worker: Worker): void {
+    this.all.delete(worker);
+    const i = this.idle.indexOf(worker);
+    if (i >= 0) this.idle.splice(i, 1);
+    void worker.terminate();
+  }
+
+  private scheduleIdleExit(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.idle.length === this.all.size) void this.close();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+}
+
+let shared: ParquetEncoderPool | undefined;
+
+/** The process-wide encoding pool: one worker per core beyond the writer's own, at least one, at most 3. */
+export function sharedParquetEncoderPool(): ParquetEncoderPool {
+  shared ??= new ParquetEncoderPool(Math.max(1, Math.min(3, availableParallelism() - 1)));
+  return shared;
+}
