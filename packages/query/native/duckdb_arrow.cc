@@ -16,6 +16,7 @@
 #include <node_api.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -57,7 +58,16 @@ struct DuckDBApi {
   duckdb_vector (*list_vector_get_child)(duckdb_vector);
   duckdb_vector (*struct_vector_get_child)(duckdb_vector, idx_t);
   const char *(*result_error)(duckdb_result *);
+  idx_t (*column_count)(duckdb_result *);
 };
+
+// Bumped whenever fetchBatch's arguments, plan encoding or output change; native-batches.ts checks it, so a stale
+// build is never used with a newer plan.
+constexpr int32_t kAbiVersion = 2;
+
+// A call returns its rows so far after this long (once it has some), so that it does not hold a libuv thread for
+// a whole batch of a slow query.
+constexpr auto kCallBudget = std::chrono::milliseconds(100);
 
 DuckDBApi api;
 bool api_ready = false;
@@ -92,8 +102,12 @@ struct Buffer {
     return at;
   }
 
-  // Gives up the memory (the caller frees it with std::free).
+  // Gives up the memory (the caller frees it with std::free), shrunk to its length: V8 accounts only the length.
   uint8_t *release() {
+    if (data != nullptr && capacity > length + 4096) {
+      auto *shrunk = static_cast<uint8_t *>(std::realloc(data, length));
+      if (shrunk != nullptr) data = shrunk;
+    }
     uint8_t *out = data;
     data = nullptr;
     length = capacity = 0;
@@ -126,7 +140,7 @@ struct Validity {
       if (all_valid) return;
       materialised = true;
       ensure_bits(at);
-      std::memset(bits.data, 0xff, at / 8);
+      if (at >= 8) std::memset(bits.data, 0xff, at / 8);
       for (size_t r = at & ~size_t(7); r < at; r++) bits.data[r >> 3] |= uint8_t(1u << (r & 7));
     }
     ensure_bits(at + count);
@@ -167,15 +181,23 @@ struct Column {
     const uint64_t *mask = api.vector_get_validity(vector);
     const uint8_t *data = static_cast<const uint8_t *>(api.vector_get_data(vector));
     switch (kind) {
-      case kFixed:
-        std::memcpy(values.grow(count * width), data + start * width, count * width);
+      case kFixed: {
+        uint8_t *out = values.grow(count * width);
+        std::memcpy(out, data + start * width, count * width);
+        // Null slots hold whatever DuckDB's buffer held (possibly another query's data): zero them.
+        if (mask != nullptr) {
+          for (idx_t i = 0; i < count; i++) {
+            if (!mask_valid(mask, start + i)) std::memset(out + i * width, 0, width);
+          }
+        }
         break;
+      }
       case kBool: {
         size_t bytes = (length + count + 7) / 8;
         if (bytes > values.length) std::memset(values.grow(bytes - values.length), 0, bytes - values.length);
         for (idx_t i = 0; i < count; i++) {
           size_t r = length + i;
-          if (data[start + i] != 0) values.data[r >> 3] |= uint8_t(1u << (r & 7));
+          if (data[start + i] != 0 && mask_valid(mask, start + i)) values.data[r >> 3] |= uint8_t(1u << (r & 7));
         }
         break;
       }
@@ -183,9 +205,18 @@ struct Column {
         uint8_t *out = values.grow(count * 16);
         if (width == 16) {
           std::memcpy(out, data + start * 16, count * 16);
+          if (mask != nullptr) {
+            for (idx_t i = 0; i < count; i++) {
+              if (!mask_valid(mask, start + i)) std::memset(out + i * 16, 0, 16);
+            }
+          }
           break;
         }
         for (idx_t i = 0; i < count; i++) {
+          if (!mask_valid(mask, start + i)) {
+            std::memset(out + i * 16, 0, 16);
+            continue;
+          }
           int64_t v;
           const uint8_t *at = data + (start + i) * width;
           if (width == 2) {
@@ -219,7 +250,7 @@ struct Column {
             const uint8_t *bytes = s + 4;
             if (n > 12) std::memcpy(&bytes, s + 8, sizeof(bytes));
             if (cursor + n > INT32_MAX) throw std::length_error("a string column's batch exceeds 2 GiB");
-            std::memcpy(values.grow(n), bytes, n);
+            if (n > 0) std::memcpy(values.grow(n), bytes, n);
             cursor += n;
           }
           offs[i] = int32_t(cursor);
@@ -299,12 +330,18 @@ struct FetchWork {
   size_t rows = 0;
   bool done = false;  // the result has no more rows: fetching again would fail
   std::string error;
+  // Set to non-zero by JavaScript to stop the call between chunks (a consumer that stopped reading).
+  const int32_t *cancel = nullptr;
+  napi_ref cancel_ref = nullptr;
 };
 
 void fetch_execute(napi_env, void *data) {
   auto *w = static_cast<FetchWork *>(data);
+  const auto started = std::chrono::steady_clock::now();
   try {
     while (w->rows < w->max_rows) {
+      if (w->cancel != nullptr && __atomic_load_n(w->cancel, __ATOMIC_RELAXED) != 0) break;
+      if (w->rows > 0 && std::chrono::steady_clock::now() - started >= kCallBudget) break;
       duckdb_data_chunk chunk = api.fetch_chunk(*w->result);
       if (chunk == nullptr) {
         const char *message = api.result_error(w->result);
@@ -320,7 +357,9 @@ void fetch_execute(napi_env, void *data) {
       }
       try {
         for (size_t c = 0; c < w->columns.size(); c++) {
-          w->columns[c]->append(api.data_chunk_get_vector(chunk, c), 0, n);
+          duckdb_vector vector = api.data_chunk_get_vector(chunk, c);
+          if (vector == nullptr) throw std::invalid_argument("the result has fewer columns than the plan");
+          w->columns[c]->append(vector, 0, n);
         }
       } catch (...) {
         api.destroy_data_chunk(&chunk);
@@ -352,9 +391,10 @@ napi_value to_array_buffer(napi_env env, Buffer &buffer) {
   if (napi_create_external_arraybuffer(env, data, length, free_buffer, nullptr, &out) != napi_ok) {
     // Runtimes without external buffers: copy.
     void *copy = nullptr;
-    napi_create_arraybuffer(env, length, &copy, &out);
-    std::memcpy(copy, data, length);
+    napi_status made = napi_create_arraybuffer(env, length, &copy, &out);
+    if (made == napi_ok && copy != nullptr) std::memcpy(copy, data, length);
     std::free(data);
+    if (made != napi_ok || copy == nullptr) throw std::bad_alloc();
   }
   return out;
 }
@@ -374,8 +414,25 @@ void export_column(napi_env env, Column &column, napi_value nodes, uint32_t &ind
   for (auto &child : column.children) export_column(env, *child, nodes, index);
 }
 
+void settle(napi_env env, napi_status status, FetchWork &work);
+
 void fetch_complete(napi_env env, napi_status status, void *data) {
   std::unique_ptr<FetchWork> w(static_cast<FetchWork *>(data));
+  try {
+    settle(env, status, *w);
+  } catch (const std::exception &e) {
+    napi_value message, error;
+    napi_create_string_utf8(env, e.what(), NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, nullptr, message, &error);
+    napi_reject_deferred(env, w->deferred, error);
+  }
+  napi_delete_reference(env, w->result_ref);
+  if (w->cancel_ref != nullptr) napi_delete_reference(env, w->cancel_ref);
+  napi_delete_async_work(env, w->work);
+}
+
+void settle(napi_env env, napi_status status, FetchWork &work) {
+  FetchWork *w = &work;
   napi_value outcome;
   if (status != napi_ok || !w->error.empty()) {
     napi_value message;
@@ -400,8 +457,6 @@ void fetch_complete(napi_env env, napi_status status, void *data) {
     napi_set_named_property(env, outcome, "nodes", nodes);
     napi_resolve_deferred(env, w->deferred, outcome);
   }
-  napi_delete_reference(env, w->result_ref);
-  napi_delete_async_work(env, w->work);
 }
 
 napi_value throw_error(napi_env env, const char *message) {
@@ -414,12 +469,17 @@ napi_value init(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  if (api_ready) return undefined;
   char path[4096];
   size_t length = 0;
   if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof(path), &length) != napi_ok) {
     return throw_error(env, "init(libduckdbPath) takes the path of libduckdb");
   }
   void *library = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+  // By soname: the copy the bindings' duckdb.node loaded, wherever it was resolved from.
+  if (library == nullptr) library = dlopen("libduckdb.so", RTLD_NOW | RTLD_NOLOAD);
   if (library == nullptr) {
     std::string message = std::string("libduckdb is not loaded from ") + path + ": load @duckdb/node-bindings first";
     return throw_error(env, message.c_str());
@@ -437,6 +497,7 @@ napi_value init(napi_env env, napi_callback_info info) {
       {"duckdb_list_vector_get_child", reinterpret_cast<void **>(&api.list_vector_get_child)},
       {"duckdb_struct_vector_get_child", reinterpret_cast<void **>(&api.struct_vector_get_child)},
       {"duckdb_result_error", reinterpret_cast<void **>(&api.result_error)},
+      {"duckdb_column_count", reinterpret_cast<void **>(&api.column_count)},
   };
   for (auto &symbol : symbols) {
     *symbol.slot = dlsym(library, symbol.name);
@@ -447,28 +508,51 @@ napi_value init(napi_env env, napi_callback_info info) {
   }
   // The handle stays open (one reference) so the library outlives every call.
   api_ready = true;
-  napi_value undefined;
-  napi_get_undefined(env, &undefined);
   return undefined;
 }
 
 // fetchBatch(result, plan: Int32Array, maxRows, maxBytes): Promise<{ rows, done, nodes } | null>; `done`: the
 // result ended within this batch, so no further call is needed (one would fail).
-napi_value fetch_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (!api_ready) return throw_error(env, "call init(libduckdbPath) first");
-  if (argc < 4) return throw_error(env, "fetchBatch(result, plan, maxRows, maxBytes)");
+// The bindings' result handle behind `value`, or nullptr when `value` is not one (checked by type tag).
+duckdb_result *result_of(napi_env env, napi_value value) {
   bool tagged = false;
   napi_valuetype type;
-  napi_typeof(env, argv[0], &type);
-  if (type != napi_external || napi_check_object_type_tag(env, argv[0], &kResultTypeTag, &tagged) != napi_ok ||
-      !tagged) {
-    return throw_error(env, "fetchBatch: not a @duckdb/node-bindings result");
-  }
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return nullptr;
+  if (napi_check_object_type_tag(env, value, &kResultTypeTag, &tagged) != napi_ok || !tagged) return nullptr;
   void *result = nullptr;
-  napi_get_value_external(env, argv[0], &result);
+  if (napi_get_value_external(env, value, &result) != napi_ok) return nullptr;
+  return static_cast<duckdb_result *>(result);
+}
+
+// A row or byte limit from JavaScript: at least 1; Infinity and anything past 2^53 mean no limit.
+size_t limit_of(double x) {
+  if (!(x >= 1)) return 1;
+  if (x >= 9007199254740992.0) return SIZE_MAX;
+  return size_t(x);
+}
+
+// accepts(result): whether fetchBatch can read this value (a result handle of the bindings this addon knows).
+napi_value accepts(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_value out;
+  napi_get_boolean(env, api_ready && argc >= 1 && result_of(env, argv[0]) != nullptr, &out);
+  return out;
+}
+
+// fetchBatch(result, plan: Int32Array, maxRows, maxBytes, cancel?: Int32Array):
+//   Promise<{ rows, done, nodes } | null>
+// `done`: the result ended within this batch, so no further call is needed (one would fail). Setting cancel[0] to
+// non-zero stops the call between chunks with the rows it has.
+napi_value fetch_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (!api_ready) return throw_error(env, "call init(libduckdbPath) first");
+  if (argc < 4) return throw_error(env, "fetchBatch(result, plan, maxRows, maxBytes, cancel?)");
+  duckdb_result *result = result_of(env, argv[0]);
+  if (result == nullptr) return throw_error(env, "fetchBatch: not a @duckdb/node-bindings result");
   napi_typedarray_type array_type;
   size_t plan_length = 0;
   void *plan_data = nullptr;
@@ -481,24 +565,54 @@ napi_value fetch_batch(napi_env env, napi_callback_info info) {
   napi_get_value_double(env, argv[2], &max_rows);
   napi_get_value_double(env, argv[3], &max_bytes);
 
-  auto w = std::make_unique<FetchWork>();
+  std::unique_ptr<FetchWork> w;
   try {
+    w = std::make_unique<FetchWork>();
     size_t at = 0;
     const auto *plan = static_cast<const int32_t *>(plan_data);
     while (at < plan_length) w->columns.push_back(parse_plan(plan, plan_length, at));
   } catch (const std::exception &e) {
     return throw_error(env, (std::string("fetchBatch: ") + e.what()).c_str());
   }
-  w->result = static_cast<duckdb_result *>(result);
-  w->max_rows = size_t(std::max(1.0, max_rows));
-  w->max_bytes = size_t(std::max(1.0, max_bytes));
-  // Keeps the result (and so its DuckDB state) alive while the worker uses it.
-  napi_create_reference(env, argv[0], 1, &w->result_ref);
+  if (w->columns.size() != api.column_count(result)) {
+    return throw_error(env, "fetchBatch: the plan's column count differs from the result's");
+  }
+  if (argc >= 5) {
+    napi_valuetype cancel_type;
+    napi_typeof(env, argv[4], &cancel_type);
+    if (cancel_type != napi_undefined) {
+      bool cancel_typed = false;
+      napi_is_typedarray(env, argv[4], &cancel_typed);
+      size_t cancel_length = 0;
+      void *cancel_data = nullptr;
+      napi_typedarray_type cancel_array_type = napi_uint8_array;
+      if (cancel_typed) {
+        napi_get_typedarray_info(env, argv[4], &cancel_array_type, &cancel_length, &cancel_data, nullptr, nullptr);
+      }
+      if (!cancel_typed || cancel_array_type != napi_int32_array || cancel_length < 1) {
+        return throw_error(env, "fetchBatch: cancel is an Int32Array");
+      }
+      w->cancel = static_cast<const int32_t *>(cancel_data);
+      if (napi_create_reference(env, argv[4], 1, &w->cancel_ref) != napi_ok) {
+        return throw_error(env, "fetchBatch: could not hold the cancel flag");
+      }
+    }
+  }
+  w->result = result;
+  w->max_rows = limit_of(max_rows);
+  w->max_bytes = limit_of(max_bytes);
   napi_value promise, name;
-  napi_create_promise(env, &w->deferred, &promise);
-  napi_create_string_utf8(env, "mlfusion.duckdbFetchBatch", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, nullptr, name, fetch_execute, fetch_complete, w.get(), &w->work);
-  napi_queue_async_work(env, w->work);
+  // Keeps the result (and so its DuckDB state) alive while the worker uses it.
+  if (napi_create_reference(env, argv[0], 1, &w->result_ref) != napi_ok ||
+      napi_create_promise(env, &w->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "mlfusion.duckdbFetchBatch", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, nullptr, name, fetch_execute, fetch_complete, w.get(), &w->work) != napi_ok ||
+      napi_queue_async_work(env, w->work) != napi_ok) {
+    if (w->result_ref != nullptr) napi_delete_reference(env, w->result_ref);
+    if (w->cancel_ref != nullptr) napi_delete_reference(env, w->cancel_ref);
+    if (w->work != nullptr) napi_delete_async_work(env, w->work);
+    return throw_error(env, "fetchBatch: could not start the fetch");
+  }
   w.release();
   return promise;
 }
@@ -506,10 +620,14 @@ napi_value fetch_batch(napi_env env, napi_callback_info info) {
 }  // namespace
 
 NAPI_MODULE_INIT() {
+  napi_value abi;
+  napi_create_int32(env, kAbiVersion, &abi);
   napi_property_descriptor properties[] = {
       {"init", nullptr, init, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"accepts", nullptr, accepts, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"fetchBatch", nullptr, fetch_batch, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"abiVersion", nullptr, nullptr, nullptr, nullptr, abi, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 2, properties);
+  napi_define_properties(env, exports, 4, properties);
   return exports;
 }

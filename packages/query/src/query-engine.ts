@@ -1,5 +1,7 @@
+import type { DuckDBPreparedStatement, DuckDBResult } from "@duckdb/node-api";
 import { createSilentLogger, FusionError, type Logger, type QueryConfig } from "@mlfusion/core";
 import type { Schema } from "apache-arrow";
+import { type NativeKind, nativeKindOf, sameKind } from "./arrow/native-kinds.js";
 import type { AssetKey, DatasetCatalog } from "./dataset-catalog.js";
 import { bindParameters, parameterSchemaOf, preparedWithNativeTypes, type QueryParameter } from "./duckdb-statement.js";
 import { createGuard } from "./query-guard.js";
@@ -135,6 +137,16 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
       bindParameters(prepared.statement, opts.parameters ?? []);
       guard.check();
       const stream = await prepared.statement.stream();
+      const changed = changedColumn(stream, prepared.statement, prepared.kinds);
+      if (changed !== undefined) {
+        // Started but never read: the connection is cleaned up before its next query.
+        handedOff = true;
+        release(false);
+        throw new FusionError(
+          "INVALID_ARGUMENT",
+          `Result column ${changed.index + 1} (${changed.name}) has type ${changed.actual} with the bound parameters, not ${changed.prepared} as prepared; cast the parameter to the type the query expects, e.g. CAST(? AS ${changed.prepared}).`,
+        );
+      }
       logger.debug(
         {
           scans: planned.scans.map((s) => ({ key: s.key.join("/"), version: s.version, files: s.filesOpened })),
@@ -174,4 +186,31 @@ export function createQueryEngine(options: QueryEngineOptions): QueryEngine {
       );
     },
   };
+}
+
+/**
+ * The first result column whose type differs from the prepared one, if any. A bound parameter can make DuckDB
+ * re-bind a statement (`coalesce(?, 'x')` bound to an integer returns INTEGER, not VARCHAR); the result must then
+ * not be read with the prepared column layouts.
+ */
+function changedColumn(
+  result: DuckDBResult,
+  statement: DuckDBPreparedStatement,
+  kinds: readonly NativeKind[],
+): { index: number; name: string; actual: string; prepared: string } | undefined {
+  const count = result.columnCount;
+  for (let i = 0; i < Math.max(count, kinds.length); i++) {
+    const expected = kinds[i];
+    const type = i < count ? result.columnType(i) : undefined;
+    const actual = type === undefined ? undefined : nativeKindOf(type);
+    if (expected === undefined || actual === undefined || !sameKind(actual, expected)) {
+      return {
+        index: i,
+        name: i < count ? result.columnName(i) : `#${i + 1}`,
+        actual: type === undefined ? "(no column)" : type.toString(),
+        prepared: i < statement.columnCount ? statement.columnType(i).toString() : "(no column)",
+      };
+    }
+  }
+  return undefined;
 }

@@ -139,3 +139,21 @@ describe("bad input", () => {
     expect((await pending).code).toBe("CANCELLED");
   });
 });
+
+describe("parameters that change a result's type", () => {
+  it("refuses with INVALID_ARGUMENT instead of reading the rows with the prepared layout, and keeps serving", async () => {
+    // Prepared as VARCHAR (coalesce with a string literal); bound to an integer, DuckDB re-binds it as INTEGER.
+    const changed = await failure("SELECT coalesce(?, 'x') AS x FROM range(3000)", { parameters: [100] });
+    expect(changed.code).toBe("INVALID_ARGUMENT");
+    expect(changed.message).toMatch(/column 1 \(x\) has type INTEGER .* not VARCHAR as prepared; cast the parameter/);
+    const widened = await failure("SELECT coalesce(?, 1) AS y FROM range(10)", { parameters: [1.5] });
+    expect(widened.code).toBe("INVALID_ARGUMENT");
+    // The same statement with a parameter of the prepared type runs, on the same pooled connections.
+    for (let i = 0; i < 6; i++) {
+      const result = await engine.query("SELECT coalesce(?, 'x') AS x FROM range(3000)", { parameters: ["a"] });
+      let rows = 0;
+      for await (const batch of result) rows += batch.numRows;
+      expect(rows).toBe(3000);
+    }
+  });
+});

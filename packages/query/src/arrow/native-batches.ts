@@ -27,10 +27,28 @@ import type { BatchLimits } from "./result-batches.js";
  * round trips nor the copy run on the event loop. `resultBatches` uses it when it is built; the JavaScript builders
  * remain for machines without a C++ compiler.
  */
-interface NativeAddon {
+export interface NativeAddon {
+  /** Bumped by the addon whenever its calls change (duckdb_arrow.cc, kAbiVersion). */
+  readonly abiVersion: number;
   init(libduckdbPath: string): void;
-  fetchBatch(result: duckdb.Result, plan: Int32Array, maxRows: number, maxBytes: number): Promise<NativeBatch | null>;
+  /** Whether `result` is a result handle the addon can read (the bindings' type tag). */
+  accepts(result: duckdb.Result): boolean;
+  fetchBatch(
+    result: duckdb.Result,
+    plan: Int32Array,
+    maxRows: number,
+    maxBytes: number,
+    cancel?: Int32Array,
+  ): Promise<NativeBatch | null>;
 }
+
+/** The addon's calls this module makes. */
+const ABI_VERSION = 2;
+/**
+ * The @duckdb/node-bindings version the addon was written and tested against: it reads the bindings' result
+ * handle (an external holding `duckdb_result*`), so any other version falls back to the JavaScript builders.
+ */
+const TESTED_BINDINGS_VERSION = "1.5.6-r.1";
 
 interface NativeNode {
   length: number;
@@ -82,9 +100,21 @@ export function nativeConversionStatus(): NativeConversionStatus {
   }
   try {
     const require = createRequire(import.meta.url);
+    const bindingsVersion = (require("@duckdb/node-bindings/package.json") as { version: string }).version;
+    if (bindingsVersion !== TESTED_BINDINGS_VERSION) {
+      status = {
+        loaded: false,
+        reason: `@duckdb/node-bindings is ${bindingsVersion}; the native conversion is tested with ${TESTED_BINDINGS_VERSION}`,
+      };
+      return status;
+    }
     // The bindings load libduckdb; the addon then opens that same copy.
     require("@duckdb/node-bindings");
     const loaded = require(ADDON_PATH) as NativeAddon;
+    if (loaded.abiVersion !== ABI_VERSION) {
+      status = { loaded: false, reason: `${ADDON_PATH} is a stale build (npm run build)` };
+      return status;
+    }
     loaded.init(libduckdbPath());
     addon = loaded;
     status = { loaded: true, path: ADDON_PATH };
@@ -92,6 +122,11 @@ export function nativeConversionStatus(): NativeConversionStatus {
     status = { loaded: false, reason: error instanceof Error ? error.message : String(error) };
   }
   return status;
+}
+
+/** The bindings' result handle (DuckDBResult keeps it in a protected field); the addon checks its type tag. */
+export function resultHandle(result: DuckDBResult): duckdb.Result {
+  return (result as unknown as { result: duckdb.Result }).result;
 }
 
 /** The addon, when it loaded. */
@@ -214,10 +249,11 @@ export async function* nativeResultBatches(
   checkpoint: () => void,
   limits: BatchLimits,
 ): AsyncGenerator<RecordBatch> {
-  // The bindings' result handle (DuckDBResult keeps it in a protected field); the addon checks its type tag.
-  const handle = (result as unknown as { result: duckdb.Result }).result;
+  const handle = resultHandle(result);
   const plan = encodePlan(kinds);
-  const fetch = () => native.fetchBatch(handle, plan, limits.maxRows, limits.maxBytes);
+  // Set when the consumer stops: the call in flight returns at its next chunk instead of filling a whole batch.
+  const cancel = new Int32Array(1);
+  const fetch = () => native.fetchBatch(handle, plan, limits.maxRows, limits.maxBytes, cancel);
   checkpoint();
   let pending: Promise<NativeBatch | null> = fetch();
   try {
@@ -244,7 +280,8 @@ export async function* nativeResultBatches(
       yield new RecordBatch(schema, data);
     }
   } finally {
-    // Settle the call still in flight before the caller closes the connection under it.
+    // Stop, then settle, the call still in flight before the caller closes the connection under it.
+    cancel[0] = 1;
     await pending.then(
       () => undefined,
       () => undefined,

@@ -152,3 +152,30 @@ export function arrowTypeOf(kind: NativeKind): DataType {
       return new Struct(kind.fields.map((f) => new Field(f.name, arrowTypeOf(f.kind), true)));
   }
 }
+
+/** True when two kinds copy into the same Arrow type and layout. */
+export function sameKind(a: NativeKind, b: NativeKind): boolean {
+  switch (a.kind) {
+    case "fixed":
+      return b.kind === "fixed" && a.width === b.width && String(a.type) === String(b.type);
+    case "bool":
+      return b.kind === "bool";
+    case "decimal":
+      return b.kind === "decimal" && a.width === b.width && a.precision === b.precision && a.scale === b.scale;
+    case "string":
+      return b.kind === "string" && a.binary === b.binary;
+    case "list":
+      return b.kind === "list" && sameKind(a.child, b.child);
+    case "map":
+      return b.kind === "map" && sameKind(a.key, b.key) && sameKind(a.value, b.value);
+    case "struct":
+      return (
+        b.kind === "struct" &&
+        a.fields.length === b.fields.length &&
+        a.fields.every((f, i) => {
+          const g = b.fields[i];
+          return g !== undefined && f.name === g.name && sameKind(f.kind, g.kind);
+        })
+      );
+  }
+}

@@ -2,7 +2,7 @@ import type { DuckDBResult } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
 import { Field, makeData, RecordBatch, Schema, Struct } from "apache-arrow";
 import { type ColumnBuilder, createColumnBuilder } from "./column-builders.js";
-import { nativeAddon, nativeResultBatches } from "./native-batches.js";
+import { nativeAddon, nativeResultBatches, resultHandle } from "./native-batches.js";
 import { arrowTypeOf, type NativeKind } from "./native-kinds.js";
 
 /** Batches are cut at this many rows or bytes, whichever comes first (roughly 1-4 MB per batch). */
@@ -35,7 +35,7 @@ export async function* resultBatches(
   native = true,
 ): AsyncGenerator<RecordBatch> {
   const addon = native ? nativeAddon() : undefined;
-  if (addon !== undefined) {
+  if (addon?.accepts(resultHandle(result)) === true) {
     yield* nativeResultBatches(addon, result, schema, kinds, checkpoint, limits);
     return;
   }
