@@ -4,7 +4,7 @@
 // runs once cold and then --repeat times (both sides); the reported seconds are the median of the repeats, as a
 // long-running server sees them (parquet-wasm's code starts unoptimised and tiers up during the first run); the
 // cold run is printed too. Not part of CI.
-// Usage: npm run build && [DELTA_BENCH_PARALLEL=1] node bench/delta-bench.mjs [--rows 10000000] [--repeat 3]
+// Usage: npm run build && [DELTA_BENCH_PARALLEL=0|1] node bench/delta-bench.mjs [--rows 10000000] [--repeat 3]
 //        [--stream-gb 2] [--skip-stream]
 import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
@@ -111,7 +111,9 @@ async function readRows(store, cutoff) {
     const table = await delta.DeltaTable.open(store);
     let rows = 0;
     const options = cutoff === undefined ? {} : { filter: `id < ${cutoff}` };
-    // DELTA_BENCH_PARALLEL=1 decodes row groups on worker threads (ScanOptions.parallel, off by default).
+    // ScanOptions.parallel is "auto" by default (worker threads for scans of a million rows or more);
+    // DELTA_BENCH_PARALLEL=0 forces decoding in this thread, =1 forces workers.
+    if (process.env.DELTA_BENCH_PARALLEL === "0") options.parallel = false;
     if (process.env.DELTA_BENCH_PARALLEL === "1") options.parallel = true;
     for await (const batch of table.scan(options)) rows += batch.numRows;
     return rows;

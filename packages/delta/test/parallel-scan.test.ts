@@ -3,11 +3,13 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FusionError } from "@mlfusion/core";
 import { createTempDir, deltaConformanceRoot, runPython, type TempDir } from "@mlfusion/testing";
+import { tableFromArrays } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ParquetWorkerPool } from "../src/parquet/parquet-worker-pool.js";
+import { ParquetWorkerPool, sharedParquetWorkerPool } from "../src/parquet/parquet-worker-pool.js";
 import type { ScanOptions } from "../src/scan/scan.js";
 import { createLocalObjectStore } from "../src/storage/local-object-store.js";
 import { DeltaTable } from "../src/table.js";
+import { writeDeltaTable } from "../src/write/write-delta-table.js";
 import { rowKeys } from "./row-multiset.js";
 
 // Worker-thread decoding (ScanOptions.parallel: row groups of local files decoded on worker threads) must give
@@ -89,6 +91,35 @@ describe("parallel scan", () => {
     expect(await orderedRows(table, { filter, columns: ["s"], parallel: true })).toEqual(
       await orderedRows(table, { filter, columns: ["s"], parallel: false }),
     );
+  });
+
+  it('decodes on workers by default ("auto") only when the files to read hold a million rows or more', async () => {
+    const pool = sharedParquetWorkerPool();
+    const small = createLocalObjectStore(join(dir.path, "small"));
+    await writeDeltaTable(small, tableFromArrays({ id: BigInt64Array.from({ length: 1000 }, (_, i) => BigInt(i)) }), {
+      mode: "append",
+    });
+    let before = pool.tasksStarted;
+    expect(await orderedRows(await DeltaTable.open(small), {})).toHaveLength(1000);
+    expect(pool.tasksStarted).toBe(before);
+
+    const large = createLocalObjectStore(join(dir.path, "large"));
+    const n = 1_100_000;
+    await writeDeltaTable(large, tableFromArrays({ id: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)) }), {
+      mode: "append",
+    });
+    const table = await DeltaTable.open(large);
+    before = pool.tasksStarted;
+    // Every id once, in order (the file holds them ascending in two row groups).
+    let next = 0n;
+    for await (const batch of table.scan({})) {
+      for (const id of batch.getChild("id") ?? []) {
+        if (id !== next) throw new Error(`row ${next} read as ${id}`);
+        next++;
+      }
+    }
+    expect(next).toBe(BigInt(n));
+    expect(pool.tasksStarted).toBeGreaterThan(before);
   });
 
   const root = deltaConformanceRoot();

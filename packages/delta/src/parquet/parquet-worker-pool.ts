@@ -116,6 +116,11 @@ export class ParquetWorkerPool {
     return this.all.length;
   }
 
+  /** Decode tasks submitted since the pool was created. */
+  get tasksStarted(): number {
+    return this.nextId - 1;
+  }
+
   /** Decodes `path` (an absolute local file path) with the given reader options on a worker. */
   decode(path: string, options: DecodeOptions): ParquetDecodeTask {
     const id = this.nextId++;

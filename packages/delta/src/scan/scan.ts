@@ -39,12 +39,17 @@ export interface ScanOptions {
   batchSize?: number;
   /**
    * Decode data files on worker threads, split into row groups, several ahead of the consumer; local tables only.
-   * Default false: on 2 shared cores it gained ~10-15% when they were idle and lost when they were busy, and each
-   * worker holds its own wasm heap (docs/adr/0001-parquet-engine.md).
+   * "auto" (the default) decodes in parallel when the files to read hold at least a million rows by their
+   * statistics, and in this thread otherwise: small reads do not pay for starting workers, large ones gain
+   * ~1.3-1.5x on 2 cores (docs/adr/0001-parquet-engine.md). Each worker holds its own wasm heap and up to 64 MB of
+   * decoded batches ahead of the consumer.
    */
-  parallel?: boolean;
+  parallel?: boolean | "auto";
   signal?: AbortSignal;
 }
+
+/** With `parallel: "auto"`, scans of at least this many rows (by file statistics) decode on worker threads. */
+const AUTO_PARALLEL_ROWS = 1_000_000;
 
 /** A data file a scan reads, with its partition values parsed to the column types (keyed by logical name). */
 export interface ScanFile {
@@ -137,7 +142,7 @@ class TableScan implements Scan {
   async *execute(): AsyncGenerator<RecordBatch> {
     // Worker decoding needs files a worker can open by path: tables in a local folder.
     const local = isAbsolute(this.store.location) && existsSync(this.store.location);
-    const pool = !local || this.options.parallel !== true ? undefined : sharedParquetWorkerPool();
+    const pool = local && this.parallelDecoding() ? sharedParquetWorkerPool() : undefined;
     // Work items (a file, or one row group of it) in table order; with a worker pool, up to `lookahead` of them
     // decode ahead on worker threads while the current one is consumed here.
     const window: WorkItem[] = [];
@@ -165,6 +170,15 @@ class TableScan implements Scan {
       for (const item of window) item.task?.cancel();
       await items.return(undefined);
     }
+  }
+
+  /** Whether to decode on worker threads: as asked, or for "auto" when the files to read are large. */
+  private parallelDecoding(): boolean {
+    const parallel = this.options.parallel ?? "auto";
+    if (parallel !== "auto") return parallel;
+    let rows = 0;
+    for (const file of this.files()) rows += file.numRecords ?? 0;
+    return rows >= AUTO_PARALLEL_ROWS;
   }
 
   /**
