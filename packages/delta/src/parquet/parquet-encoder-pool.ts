@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { CorruptTableError, FusionError } from "@mlfusion/core";
+import { FusionError } from "@mlfusion/core";
 import { sharedWasmModule } from "./parquet-worker-pool.js";
 import type { ParquetEncoder } from "./parquet-writer.js";
 
@@ -28,21 +28,45 @@ let task;
 parentPort.on("message", (message) => {
   if (message.type === "start") start(message);
   else if (task !== undefined && message.id === task.id) {
-    // Batches, close and abort are applied in order, after the encoder exists.
     const state = task;
-    state.chain = state.chain.then(() => state.handle(message)).catch((error) => { state.error ??= error; });
+    // An abort takes effect at once: queued batches are skipped rather than encoded for nothing.
+    if (message.type === "abort") state.abortReason ??= message.reason;
+    // Batches, close and abort are applied in order, after the encoder exists; the first failure ends the task.
+    state.chain = state.chain.then(() => state.handle(message)).catch((error) => state.fail(error, true));
   }
 });
-function start({ id, settings }) {
-  const state = { id, error: undefined, chain: undefined, handle: undefined };
-  task = state;
-  let input;
-  state.chain = (async () => {
-    wasmPromise ??= import(workerData.parquetWasmUrl).then((wasm) => {
+function loadWasm() {
+  wasmPromise ??= import(workerData.parquetWasmUrl)
+    .then((wasm) => {
       wasm.initSync({ module: workerData.wasmModule });
       return wasm;
+    })
+    .catch((error) => {
+      wasmPromise = undefined;
+      throw error;
     });
-    const wasm = await wasmPromise;
+  return wasmPromise;
+}
+function start({ id, settings }) {
+  const state = { id, ended: false, abortReason: undefined };
+  task = state;
+  let input;
+  let pump;
+  // Ends the task once: the encoder's input and output are torn down, then "done" or "error" is posted. An error
+  // is fatal (the worker is not reused: its wasm instance may be broken) unless it is the abort that was asked for.
+  const end = async (error, fatal) => {
+    if (state.ended) return;
+    state.ended = true;
+    if (error !== undefined && input !== undefined) await input.abort(error).catch(() => undefined);
+    if (pump !== undefined) await pump.catch(() => undefined);
+    if (task === state) task = undefined;
+    parentPort.postMessage(error === undefined
+      ? { type: "done", id }
+      : { type: "error", id, fatal, message: error instanceof Error ? error.message : String(error) });
+  };
+  state.fail = (error, fatal) => end(error, fatal);
+  state.chain = (async () => {
+    const wasm = await loadWasm();
     let builder = new wasm.WriterPropertiesBuilder()
       .setCompression(wasm.Compression.SNAPPY)
       .setStatisticsEnabled(wasm.EnabledStatistics.Chunk)
@@ -52,41 +76,36 @@ function start({ id, settings }) {
     const channel = new TransformStream();
     input = channel.writable.getWriter();
     const output = wasm.transformParquetStream(channel.readable, builder.build());
-    state.pump = (async () => {
+    pump = (async () => {
       for await (const chunk of await output) {
         const bytes = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice();
         parentPort.postMessage({ type: "chunk", id, bytes }, [bytes.buffer]);
       }
     })();
-    state.pump.catch(() => undefined);
+    pump.catch(() => undefined);
     state.handle = async (message) => {
+      if (state.ended) return;
       if (message.type === "batch") {
-        const table = wasm.Table.fromIPCStream(message.ipc);
-        const batch = table.recordBatch(0);
-        table.free();
-        await input.ready;
-        await input.write(batch);
-        parentPort.postMessage({ type: "taken", id, bytes: message.ipc.byteLength });
+        try {
+          if (state.abortReason !== undefined) return;
+          const table = wasm.Table.fromIPCStream(message.ipc);
+          const batch = table.recordBatch(0);
+          table.free();
+          if (batch === undefined) throw new Error("a batch could not be handed to the Parquet encoder");
+          await input.ready;
+          await input.write(batch);
+        } finally {
+          parentPort.postMessage({ type: "taken", id, bytes: message.ipc.byteLength });
+        }
       } else if (message.type === "close") {
         await input.close();
-        await state.pump;
-        finish();
+        await pump;
+        await end(undefined, false);
       } else if (message.type === "abort") {
-        await input.abort(new Error(message.reason)).catch(() => undefined);
-        await state.pump.catch(() => undefined);
-        state.error ??= new Error(message.reason);
-        finish();
+        await end(new Error(message.reason), false);
       }
     };
-  })();
-  function finish() {
-    if (task !== state) return;
-    task = undefined;
-    parentPort.postMessage(state.error === undefined
-      ? { type: "done", id }
-      : { type: "error", id, message: state.error instanceof Error ? state.error.message : String(state.error) });
-  }
-  state.chain = state.chain.catch((error) => { state.error ??= error; finish(); });
+  })().catch((error) => end(error, true));
 }
 `;
 
@@ -94,7 +113,7 @@ type WorkerMessage =
   | { type: "chunk"; id: number; bytes: Uint8Array }
   | { type: "taken"; id: number; bytes: number }
   | { type: "done"; id: number }
-  | { type: "error"; id: number; message: string };
+  | { type: "error"; id: number; message: string; fatal: boolean };
 
 function isWorkerMessage(value: unknown): value is WorkerMessage {
   return typeof value === "object" && value !== null && "type" in value && "id" in value;
@@ -125,7 +144,12 @@ export class ParquetEncoderPool {
     return this.idle.length;
   }
 
-  /** An encoder for one file on a worker, or undefined when every worker is busy. */
+  /** Files handed to workers since the pool was created. */
+  get filesStarted(): number {
+    return this.nextId - 1;
+  }
+
+  /** An encoder for one file on a worker, or undefined when every worker is busy (or none can be started). */
   tryStart(settings: EncoderSettings, budgetBytes: number): ParquetEncoder | undefined {
     const worker = this.idle.pop() ?? (this.all.size < this.size ? this.spawn() : undefined);
     if (worker === undefined) return undefined;
@@ -169,16 +193,20 @@ export class ParquetEncoderPool {
       if (message.type === "chunk") chunks.push(message.bytes);
       else if (message.type === "taken") outstanding -= message.bytes;
       else {
-        if (message.type === "error") fail(new CorruptTableError(`Parquet encoding failed: ${message.message}.`));
+        if (message.type === "error") fail(new FusionError("INTERNAL", `Parquet encoding failed: ${message.message}.`));
         ended = true;
-        // The worker has ended the file: it is free for the next one.
-        if (detach()) this.release(worker);
+        // The worker has ended the file: it is free for the next one, unless it failed on its own (its wasm
+        // instance may be broken).
+        if (detach()) {
+          if (message.type === "error" && message.fatal) this.discard(worker);
+          else this.release(worker);
+        }
       }
       notify();
     };
     const onError = (error: Error) => {
       if (detach()) this.discard(worker);
-      fail(new CorruptTableError(`Parquet encoding failed: ${error.message}.`));
+      fail(new FusionError("INTERNAL", `Parquet encoding failed: its worker crashed (${error.message}).`));
     };
     const onExit = () => {
       if (detach()) this.discard(worker);
@@ -244,11 +272,20 @@ export class ParquetEncoderPool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
-  private spawn(): Worker {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { parquetWasmUrl: import.meta.resolve("parquet-wasm/esm"), wasmModule: sharedWasmModule() },
-    });
+  /** A new worker, or undefined when none can be started (the caller then encodes in its own thread). */
+  private spawn(): Worker | undefined {
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { parquetWasmUrl: import.meta.resolve("parquet-wasm/esm"), wasmModule: sharedWasmModule() },
+      });
+    } catch {
+      return undefined;
+    }
+    // A worker that dies while idle leaves the pool (a busy one also fails its file, through its task's listeners).
+    worker.on("error", () => this.discard(worker));
+    worker.on("exit", () => this.discard(worker));
     this.all.add(worker);
     return worker;
   }
@@ -261,7 +298,7 @@ export class ParquetEncoderPool {
   }
 
   private discard(worker: Worker): void {
-    this.all.delete(worker);
+    if (!this.all.delete(worker)) return;
     const i = this.idle.indexOf(worker);
     if (i >= 0) this.idle.splice(i, 1);
     void worker.terminate();

@@ -129,6 +129,8 @@ export function createParquetFileWriter(
   // The upload is awaited in finish()/abort(); until then a failure must not count as an unhandled rejection.
   stored.catch(() => undefined);
   const failed = stored.then(() => new Promise<never>(() => undefined));
+  // Raced by write() only; a file that gets no write must not leave an unhandled rejection behind.
+  failed.catch(() => undefined);
   let numRows = 0;
   let arrowBytes = 0;
 

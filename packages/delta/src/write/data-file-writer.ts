@@ -24,6 +24,8 @@ const PLAIN_TYPES: ReadonlySet<string> = new Set(["float", "double", "long", "ti
 const MAX_SLICES_PER_BATCH = 16;
 /** IPC bytes a worker-encoded file may hold queued, at least: enough that a whole file goes to its worker at once. */
 const WORKER_BUDGET = 64 * 1024 * 1024;
+/** ...and at most (a larger targetFileSize then overlaps only part of a file). */
+const MAX_WORKER_BUDGET = 256 * 1024 * 1024;
 /** Files open at once (one per partition being written); the largest is closed when more are needed. */
 const MAX_OPEN_FILES = 16;
 
@@ -99,7 +101,10 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
     // for starting a worker; partitioned writes keep many files open and encode here.
     const encoder =
       !first && partitionColumns.length === 0 && options.workers !== false
-        ? sharedParquetEncoderPool().tryStart(encoderSettings(plainColumns), Math.max(targetFileSize, WORKER_BUDGET))
+        ? sharedParquetEncoderPool().tryStart(
+            encoderSettings(plainColumns),
+            Math.min(MAX_WORKER_BUDGET, Math.max(targetFileSize, WORKER_BUDGET)),
+          )
         : undefined;
     const writerOptions: ParquetFileWriterOptions & { encoder?: ParquetEncoder } = { plainColumns };
     if (signal !== undefined) writerOptions.signal = signal;
@@ -183,6 +188,7 @@ export function createDataFileWriter(store: ObjectStore, options: DataFileWriter
       }
     },
     async writeToPartition(partitionValues, batch): Promise<void> {
+      if (batch.numRows === 0) return;
       const values: Record<string, string | null> = {};
       for (const c of partitionColumns) values[c] = partitionValues[c] ?? null;
       await route(JSON.stringify(partitionColumns.map((c) => values[c] ?? null)), values, project(batch, fileSchema));
