@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 const source = join(packageRoot, "native", "duckdb_arrow.cc");
 const output = join(packageRoot, "build", "duckdb_arrow.node");
-const stampPath = `${output}.json`;
+const stampPath = `${output}.stamp`;
 
 const skip = (why) => {
   // A stale addon must not stay behind a failed build: the TypeScript side would load it.
