@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { FusionError } from "@mlfusion/core";
-import { sharedWasmModule } from "./parquet-worker-pool.js";
 import type { ParquetEncoder } from "./parquet-writer.js";
+import { IDLE_MS, WasmWorkers } from "./wasm-workers.js";
 
 // Parquet encoding on worker threads, next to the in-thread encoder (docs/adr/0004-delta-write-path.md). A data
 // file takes a worker only when one is idle and never waits for one: the writer encodes the next file in its own
@@ -10,9 +10,6 @@ import type { ParquetEncoder } from "./parquet-writer.js";
 // which file or the order of files. Each worker encodes one file at a time with its own parquet-wasm instance (the
 // compiled module is shared with the decoding pool); batches go to it as transferred IPC bytes, at most
 // `budgetBytes` of them not yet taken by its encoder, and its row groups come back as transferred bytes.
-
-/** Idle workers exit after this long, releasing their wasm heaps (which never shrink). */
-const IDLE_MS = 5_000;
 
 /** How every data file is encoded; the in-thread encoder (parquet-writer.ts) uses the same settings. */
 export interface EncoderSettings {
@@ -123,25 +120,11 @@ function isWorkerMessage(value: unknown): value is WorkerMessage {
  * Parquet encoding workers. `tryStart` returns an encoder on an idle (or new) worker, or undefined when all are
  * busy; the caller then encodes in its own thread.
  */
-export class ParquetEncoderPool {
-  private readonly idle: Worker[] = [];
-  private readonly all = new Set<Worker>();
-  private idleTimer: NodeJS.Timeout | undefined;
+export class ParquetEncoderPool extends WasmWorkers {
   private nextId = 1;
 
-  constructor(
-    readonly size: number,
-    private readonly idleMs = IDLE_MS,
-  ) {}
-
-  /** Live worker threads (busy or idle). */
-  get workerCount(): number {
-    return this.all.size;
-  }
-
-  /** Workers not encoding a file. */
-  get idleCount(): number {
-    return this.idle.length;
+  constructor(size: number, idleMs = IDLE_MS) {
+    super(size, WORKER_SOURCE, idleMs);
   }
 
   /** Files handed to workers since the pool was created. */
@@ -151,7 +134,7 @@ export class ParquetEncoderPool {
 
   /** An encoder for one file on a worker, or undefined when every worker is busy (or none can be started). */
   tryStart(settings: EncoderSettings, budgetBytes: number): ParquetEncoder | undefined {
-    const worker = this.idle.pop() ?? (this.all.size < this.size ? this.spawn() : undefined);
+    const worker = this.take();
     if (worker === undefined) return undefined;
     return this.encoder(worker, settings, budgetBytes);
   }
@@ -260,57 +243,6 @@ export class ParquetEncoderPool {
       },
       output: output(),
     };
-  }
-
-  /** Terminates every worker; running encoders fail. */
-  async close(): Promise<void> {
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    const workers = [...this.all];
-    this.all.clear();
-    this.idle.length = 0;
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-
-  /** A new worker, or undefined when none can be started (the caller then encodes in its own thread). */
-  private spawn(): Worker | undefined {
-    let worker: Worker;
-    try {
-      worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { parquetWasmUrl: import.meta.resolve("parquet-wasm/esm"), wasmModule: sharedWasmModule() },
-      });
-    } catch {
-      return undefined;
-    }
-    // A worker that dies while idle leaves the pool (a busy one also fails its file, through its task's listeners).
-    worker.on("error", () => this.discard(worker));
-    worker.on("exit", () => this.discard(worker));
-    this.all.add(worker);
-    return worker;
-  }
-
-  private release(worker: Worker): void {
-    if (!this.all.has(worker)) return;
-    worker.unref();
-    this.idle.push(worker);
-    this.scheduleIdleExit();
-  }
-
-  private discard(worker: Worker): void {
-    if (!this.all.delete(worker)) return;
-    const i = this.idle.indexOf(worker);
-    if (i >= 0) this.idle.splice(i, 1);
-    void worker.terminate();
-  }
-
-  private scheduleIdleExit(): void {
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.idle.length === this.all.size) void this.close();
-    }, this.idleMs);
-    this.idleTimer.unref();
   }
 }
 

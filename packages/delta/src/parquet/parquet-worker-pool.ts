@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { CorruptTableError, FusionError } from "@mlfusion/core";
 import { type RecordBatch, tableFromIPC } from "apache-arrow";
+import { IDLE_MS, WasmWorkers } from "./wasm-workers.js";
 
 // Parallel Parquet decoding: parquet-wasm is single-threaded, so a scan hands whole files (or row groups) of a
 // local table to worker threads, each with its own wasm instance, and consumes their batches in order on the
@@ -14,8 +13,6 @@ import { type RecordBatch, tableFromIPC } from "apache-arrow";
 // Part of the Parquet module (docs/adr/0001-parquet-engine.md).
 
 const BUDGET_BYTES = 64 * 1024 * 1024;
-/** Idle workers exit after this long, releasing their wasm heaps (which never shrink). */
-const IDLE_MS = 5_000;
 
 // The worker is plain JavaScript evaluated from a string, so it runs the same from TypeScript sources (tests)
 // and from the build. It loads parquet-wasm's ESM glue by its resolved URL and instantiates it with a
@@ -99,21 +96,12 @@ export interface ParquetDecodeTask extends AsyncIterable<RecordBatch> {
  * A pool of decoding workers. Tasks start at once when a worker is free, otherwise in submission order. Workers
  * are created on demand (at most `size`), never keep the process alive, and exit after a few idle seconds.
  */
-export class ParquetWorkerPool {
-  private readonly idle: Worker[] = [];
-  private readonly all: Worker[] = [];
+export class ParquetWorkerPool extends WasmWorkers {
   private readonly queue: QueuedTask[] = [];
-  private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
 
-  constructor(
-    readonly size: number,
-    private readonly idleMs = IDLE_MS,
-  ) {}
-
-  /** Live worker threads (busy or idle). */
-  get workerCount(): number {
-    return this.all.length;
+  constructor(size: number, idleMs = IDLE_MS) {
+    super(size, WORKER_SOURCE, idleMs);
   }
 
   /** Decode tasks submitted since the pool was created. */
@@ -237,64 +225,27 @@ export class ParquetWorkerPool {
   }
 
   /** Terminates every worker; running and queued tasks fail. The pool creates new workers if used again. */
-  async close(): Promise<void> {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+  override async close(): Promise<void> {
     for (const queued of this.queue.splice(0)) queued.fail();
-    const workers = this.all.splice(0);
-    this.idle.length = 0;
-    await Promise.all(workers.map((w) => w.terminate()));
+    await super.close();
   }
 
+  /** Starts `task` on a free worker, or queues it until one is released. */
   private acquire(task: QueuedTask): void {
-    const free = this.idle.pop();
-    if (free !== undefined) {
-      this.scheduleIdleExit();
-      task.start(free);
-      return;
-    }
-    if (this.all.length < this.size) {
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { parquetWasmUrl: import.meta.resolve("parquet-wasm/esm"), wasmModule: sharedWasmModule() },
-      });
-      this.all.push(worker);
-      task.start(worker);
-      return;
-    }
-    this.queue.push(task);
+    const worker = this.take();
+    if (worker === undefined) this.queue.push(task);
+    else task.start(worker);
   }
 
-  private discard(worker: Worker): void {
-    const i = this.all.indexOf(worker);
-    if (i >= 0) this.all.splice(i, 1);
-    void worker.terminate();
+  protected override handOver(worker: Worker): boolean {
+    const next = this.queue.shift();
+    next?.start(worker);
+    return next !== undefined;
+  }
+
+  protected override afterDiscard(): void {
     const next = this.queue.shift();
     if (next !== undefined) this.acquire(next);
-    else this.scheduleIdleExit();
-  }
-
-  private release(worker: Worker): void {
-    const next = this.queue.shift();
-    if (next !== undefined) {
-      next.start(worker);
-      return;
-    }
-    worker.unref();
-    this.idle.push(worker);
-    this.scheduleIdleExit();
-  }
-
-  /** Once every worker has been idle for `idleMs`, they all exit (their wasm heaps only ever grow). */
-  private scheduleIdleExit(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    if (this.idle.length === 0 || this.idle.length < this.all.length) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.idle.length === this.all.length) void this.close();
-    }, this.idleMs);
-    this.idleTimer.unref();
   }
 }
 
@@ -308,19 +259,6 @@ function closedError(path: string): FusionError {
   return new FusionError("CANCELLED", `Decoding ${path} stopped because the Parquet worker pool was closed.`, {
     details: { path },
   });
-}
-
-// The compiler's libraries here (ES2022, no DOM) do not declare WebAssembly; this is the one member used.
-declare const WebAssembly: { Module: new (bytes: Uint8Array) => object };
-
-let wasmModule: object | undefined;
-
-/** parquet-wasm's compiled module, shared by all workers (compiled lazily: a few ms, code is compiled on use). */
-export function sharedWasmModule(): object {
-  wasmModule ??= new WebAssembly.Module(
-    readFileSync(fileURLToPath(import.meta.resolve("parquet-wasm/esm/parquet_wasm_bg.wasm"))),
-  );
-  return wasmModule;
 }
 
 let shared: ParquetWorkerPool | undefined;
