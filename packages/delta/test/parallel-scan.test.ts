@@ -12,8 +12,9 @@ import { DeltaTable } from "../src/table.js";
 import { writeDeltaTable } from "../src/write/write-delta-table.js";
 import { rowKeys } from "./row-multiset.js";
 
-// Worker-thread decoding (ScanOptions.parallel: row groups of local files decoded on worker threads) must give
-// exactly the serial rows in the same order, and leave no busy or lingering worker behind.
+// Parallel decoding (ScanOptions.parallel: row groups of local files decoded ahead of the consumer, natively on
+// libuv's threads or by parquet-wasm on worker threads) must give exactly the serial rows in the same order, and
+// leave no busy or lingering worker behind.
 
 const ROWS = 20_000;
 const GROUP_ROWS = 3_000;
@@ -84,23 +85,26 @@ describe("parallel scan", () => {
 
   it("returns the serial rows in the same order from a file split into row groups", async () => {
     const table = await DeltaTable.open(createLocalObjectStore(dir.path));
-    const serial = await orderedRows(table, { parallel: false, batchSize: 1_000 });
+    // The reference: parquet-wasm in this thread.
+    const serial = await orderedRows(table, { parallel: false, decoder: "wasm", batchSize: 1_000 });
     expect(serial).toHaveLength(ROWS);
-    expect(await orderedRows(table, { parallel: true, batchSize: 1_000 })).toEqual(serial);
-    const filter = "id >= 4000 AND id < 13000 AND s IS NOT NULL";
-    expect(await orderedRows(table, { filter, columns: ["s"], parallel: true })).toEqual(
-      await orderedRows(table, { filter, columns: ["s"], parallel: false }),
-    );
+    for (const decoder of ["auto", "wasm"] as const) {
+      expect(await orderedRows(table, { parallel: true, decoder, batchSize: 1_000 }), decoder).toEqual(serial);
+      const filter = "id >= 4000 AND id < 13000 AND s IS NOT NULL";
+      expect(await orderedRows(table, { filter, columns: ["s"], parallel: true, decoder }), decoder).toEqual(
+        await orderedRows(table, { filter, columns: ["s"], parallel: false, decoder: "wasm" }),
+      );
+    }
   });
 
-  it('decodes on workers by default ("auto") only when the files to read hold a million rows or more', async () => {
+  it('with parquet-wasm, decodes on workers by default ("auto") only when the files to read hold a million rows or more', async () => {
     const pool = sharedParquetWorkerPool();
     const small = createLocalObjectStore(join(dir.path, "small"));
     await writeDeltaTable(small, tableFromArrays({ id: BigInt64Array.from({ length: 1000 }, (_, i) => BigInt(i)) }), {
       mode: "append",
     });
     let before = pool.tasksStarted;
-    expect(await orderedRows(await DeltaTable.open(small), {})).toHaveLength(1000);
+    expect(await orderedRows(await DeltaTable.open(small), { decoder: "wasm" })).toHaveLength(1000);
     expect(pool.tasksStarted).toBe(before);
 
     const large = createLocalObjectStore(join(dir.path, "large"));
@@ -112,7 +116,7 @@ describe("parallel scan", () => {
     before = pool.tasksStarted;
     // Every id once, in order (the file holds them ascending in two row groups).
     let next = 0n;
-    for await (const batch of table.scan({})) {
+    for await (const batch of table.scan({ decoder: "wasm" })) {
       for (const id of batch.getChild("id") ?? []) {
         if (id !== next) throw new Error(`row ${next} read as ${id}`);
         next++;
@@ -131,9 +135,11 @@ describe("parallel scan", () => {
         const path = join(root ?? "", name);
         expect(existsSync(path), path).toBe(true);
         const table = await DeltaTable.open(createLocalObjectStore(path));
-        const serial = await orderedRows(table, { parallel: false, batchSize: 5 });
+        const serial = await orderedRows(table, { parallel: false, decoder: "wasm", batchSize: 5 });
         expect(serial.length, name).toBeGreaterThan(0);
-        expect(await orderedRows(table, { parallel: true, batchSize: 5 }), name).toEqual(serial);
+        for (const decoder of ["auto", "wasm"] as const) {
+          expect(await orderedRows(table, { parallel: true, decoder, batchSize: 5 }), name).toEqual(serial);
+        }
       }
     },
   );

@@ -1,18 +1,15 @@
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { CorruptTableError, FusionError } from "@mlfusion/core";
-import { type RecordBatch, tableFromIPC } from "apache-arrow";
+import { tableFromIPC } from "apache-arrow";
+import { BufferedBatches, DECODE_AHEAD_BYTES, type DecodeOptions, type ParquetDecodeTask } from "./decode-task.js";
 import { IDLE_MS, WasmWorkers } from "./wasm-workers.js";
 
-// Parallel Parquet decoding: parquet-wasm is single-threaded, so a scan hands whole files (or row groups) of a
-// local table to worker threads, each with its own wasm instance, and consumes their batches in order on the
-// main thread. Workers send Arrow IPC bytes (transferred, not copied) and decode at most BUDGET_BYTES of IPC
-// ahead of the consumer per task, so memory stays bounded. The budget is in bytes, not batches, so that a task
-// queued behind the one being consumed can decode a whole row group meanwhile: a window of a few batches let the
-// second worker run only ~8 MB ahead and then wait, which made a 2-worker scan no faster than a serial one.
-// Part of the Parquet module (docs/adr/0001-parquet-engine.md).
-
-const BUDGET_BYTES = 64 * 1024 * 1024;
+// Parallel Parquet decoding with parquet-wasm, where the native decoder (native-decoder.ts) is not built or the
+// table is not local: parquet-wasm is single-threaded, so a scan hands whole files (or row groups) of a local table
+// to worker threads, each with its own wasm instance, and consumes their batches in order on the main thread.
+// Workers send Arrow IPC bytes (transferred, not copied) and decode at most DECODE_AHEAD_BYTES of IPC ahead of the
+// consumer per task, so memory stays bounded. Part of the Parquet module (docs/adr/0001-parquet-engine.md).
 
 // The worker is plain JavaScript evaluated from a string, so it runs the same from TypeScript sources (tests)
 // and from the build. It loads parquet-wasm's ESM glue by its resolved URL and instantiates it with a
@@ -49,7 +46,7 @@ async function run({ id, path, options }) {
     const stream = await file.stream(options);
     reader = stream.getReader();
     for (;;) {
-      while (state.outstanding >= ${BUDGET_BYTES} && !state.cancelled) {
+      while (state.outstanding >= ${DECODE_AHEAD_BYTES} && !state.cancelled) {
         await new Promise((resolve) => { state.wake = resolve; });
       }
       if (state.cancelled) break;
@@ -70,13 +67,6 @@ async function run({ id, path, options }) {
 }
 `;
 
-/** What a worker reads: top-level columns, row groups, rows per batch. */
-export interface DecodeOptions {
-  columns?: readonly string[] | undefined;
-  rowGroups?: readonly number[] | undefined;
-  batchSize?: number | undefined;
-}
-
 type WorkerMessage =
   | { type: "batch"; id: number; bytes: Uint8Array }
   | { type: "done"; id: number }
@@ -84,12 +74,6 @@ type WorkerMessage =
 
 function isWorkerMessage(value: unknown): value is WorkerMessage {
   return typeof value === "object" && value !== null && "type" in value && typeof value.type === "string";
-}
-
-/** A file (or some row groups of it) being decoded by a worker; batches come out in file order. */
-export interface ParquetDecodeTask extends AsyncIterable<RecordBatch> {
-  /** Stops decoding (for a consumer that stops early). */
-  cancel(): void;
 }
 
 /**
@@ -112,18 +96,21 @@ export class ParquetWorkerPool extends WasmWorkers {
   /** Decodes `path` (an absolute local file path) with the given reader options on a worker. */
   decode(path: string, options: DecodeOptions): ParquetDecodeTask {
     const id = this.nextId++;
-    const buffered: { batch: RecordBatch; bytes: number }[] = [];
-    let finished = false;
-    let failure: Error | undefined;
-    let wake: (() => void) | undefined;
     let worker: Worker | undefined;
-    let cancelled = false;
     let waiting: QueuedTask | undefined;
-    const notify = (): void => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
+    const batches = new BufferedBatches(
+      (bytes) => worker?.postMessage({ type: "credit", id, bytes }),
+      () => {
+        if (waiting !== undefined) {
+          // Not started yet: give up the place in the queue.
+          const i = this.queue.indexOf(waiting);
+          if (i >= 0) this.queue.splice(i, 1);
+          waiting = undefined;
+        }
+        // A started task keeps its worker until the worker reports the task over (onMessage releases it).
+        if (worker !== undefined && !batches.done) worker.postMessage({ type: "cancel", id });
+      },
+    );
     const detach = (): Worker | undefined => {
       const w = worker;
       if (w === undefined) return undefined;
@@ -138,38 +125,31 @@ export class ParquetWorkerPool extends WasmWorkers {
       if (message.type === "batch") {
         // The transferred bytes are wrapped, not copied: the batch's buffers are views of them.
         const batch = tableFromIPC(message.bytes).batches[0];
-        if (batch !== undefined && !cancelled) buffered.push({ batch, bytes: message.bytes.byteLength });
-      } else {
-        if (message.type === "error") {
-          failure = new CorruptTableError(`Cannot read Parquet file ${path}: ${message.message}.`, {
-            details: { path },
-          });
-        }
-        finished = true;
-        // The worker has freed the task's resources: it can decode the next task while these batches wait.
-        const w = detach();
-        if (w !== undefined) this.release(w);
+        if (batch !== undefined) batches.push(batch, message.bytes.byteLength);
+        return;
       }
-      notify();
-    };
-    const fail = (error: Error): void => {
-      if (!finished) {
-        failure = error;
-        finished = true;
-      }
-      notify();
+      // The worker has freed the task's resources: it can decode the next task while these batches wait.
+      const w = detach();
+      if (w !== undefined) this.release(w);
+      batches.finish(
+        message.type === "error"
+          ? new CorruptTableError(`Cannot read Parquet file ${path}: ${message.message}.`, { details: { path } })
+          : undefined,
+      );
     };
     const onError = (error: Error): void => {
       // The worker died (e.g. a wasm trap): drop it from the pool.
       const w = detach();
       if (w !== undefined) this.discard(w);
-      fail(new CorruptTableError(`Cannot read Parquet file ${path}: ${error.message}.`, { details: { path } }));
+      batches.finish(
+        new CorruptTableError(`Cannot read Parquet file ${path}: ${error.message}.`, { details: { path } }),
+      );
     };
     const onExit = (): void => {
       // Terminated by close() mid-task.
       const w = detach();
       if (w !== undefined) this.discard(w);
-      fail(closedError(path));
+      batches.finish(closedError(path));
     };
     const start = (w: Worker): void => {
       waiting = undefined;
@@ -185,43 +165,9 @@ export class ParquetWorkerPool extends WasmWorkers {
       if (options.batchSize !== undefined) plain.batchSize = options.batchSize;
       w.postMessage({ type: "start", id, path, options: plain });
     };
-    waiting = { start, fail: () => fail(closedError(path)) };
+    waiting = { start, fail: () => batches.finish(closedError(path)) };
     this.acquire(waiting);
-    const cancel = (): void => {
-      if (cancelled) return;
-      cancelled = true;
-      buffered.length = 0;
-      if (waiting !== undefined) {
-        // Not started yet: give up the place in the queue.
-        const i = this.queue.indexOf(waiting);
-        if (i >= 0) this.queue.splice(i, 1);
-        waiting = undefined;
-      }
-      // A started task keeps its worker until the worker reports the task over (onMessage releases it).
-      if (worker !== undefined && !finished) worker.postMessage({ type: "cancel", id });
-    };
-    return {
-      cancel,
-      async *[Symbol.asyncIterator]() {
-        try {
-          for (;;) {
-            const next = buffered.shift();
-            if (next !== undefined) {
-              if (!finished) worker?.postMessage({ type: "credit", id, bytes: next.bytes });
-              yield next.batch;
-              continue;
-            }
-            if (failure !== undefined) throw failure;
-            if (finished) return;
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-            });
-          }
-        } finally {
-          if (!finished) cancel();
-        }
-      },
-    };
+    return batches;
   }
 
   /** Terminates every worker; running and queued tasks fail. The pool creates new workers if used again. */

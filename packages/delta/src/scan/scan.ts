@@ -11,13 +11,15 @@ import { parseExpression } from "../expression/parse-expression.js";
 import { type ResolvedExpression, resolveExpression } from "../expression/resolve-expression.js";
 import type { Scalar } from "../expression/scalar.js";
 import type { AddAction } from "../log/actions.js";
+import type { DecodeOptions, ParquetDecodeTask } from "../parquet/decode-task.js";
+import { nativeParquetDecoder } from "../parquet/native-decoder.js";
 import {
   openParquetReader,
   type ParquetFileReader,
   type ParquetReadOptions,
   readParquetFooter,
 } from "../parquet/parquet-reader.js";
-import { type ParquetDecodeTask, sharedParquetWorkerPool } from "../parquet/parquet-worker-pool.js";
+import { sharedParquetWorkerPool } from "../parquet/parquet-worker-pool.js";
 import { toArrowField } from "../schema/arrow-schema.js";
 import type { StructField, StructType } from "../schema/delta-schema.js";
 import type { Snapshot } from "../snapshot/snapshot.js";
@@ -38,17 +40,22 @@ export interface ScanOptions {
   /** Rows per batch read from each data file (default: about 4 MB per batch). */
   batchSize?: number;
   /**
-   * Decode data files on worker threads, split into row groups, several ahead of the consumer; local tables only.
-   * "auto" (the default) decodes in parallel when the files to read hold at least a million rows by their
-   * statistics, and in this thread otherwise: small reads do not pay for starting workers, large ones gain
-   * ~1.3-1.5x on 2 cores (docs/adr/0001-parquet-engine.md). Each worker holds its own wasm heap and up to 64 MB of
-   * decoded batches ahead of the consumer.
+   * Decode several data files (or row groups) at once, ahead of the consumer; local tables only. "auto" (the
+   * default) does so always with the native decoder, and with parquet-wasm when the files to read hold at least a
+   * million rows by their statistics (small reads do not pay for starting worker threads). Each task holds up to
+   * 64 MB of decoded batches ahead of the consumer (docs/adr/0006-native-parquet-decoding.md).
    */
   parallel?: boolean | "auto";
+  /**
+   * Which Parquet decoder reads the data files: "auto" (the default) uses the native one (arrow-rs, built by
+   * `npm run build` when Rust is installed) for local tables and parquet-wasm otherwise; "wasm" always uses
+   * parquet-wasm, on worker threads when parallel.
+   */
+  decoder?: "auto" | "wasm";
   signal?: AbortSignal;
 }
 
-/** With `parallel: "auto"`, scans of at least this many rows (by file statistics) decode on worker threads. */
+/** With `parallel: "auto"` and parquet-wasm, scans of at least this many rows (by file statistics) decode on worker threads. */
 const AUTO_PARALLEL_ROWS = 1_000_000;
 
 /** A data file a scan reads, with its partition values parsed to the column types (keyed by logical name). */
@@ -140,25 +147,23 @@ class TableScan implements Scan {
   }
 
   async *execute(): AsyncGenerator<RecordBatch> {
-    // Worker decoding needs files a worker can open by path: tables in a local folder.
-    const local = isAbsolute(this.store.location) && existsSync(this.store.location);
-    const pool = local && this.parallelDecoding() ? sharedParquetWorkerPool() : undefined;
-    // Work items (a file, or one row group of it) in table order; with a worker pool, up to `lookahead` of them
-    // decode ahead on worker threads while the current one is consumed here.
+    const decoder = this.fileDecoder();
+    // Work items (a file, or one row group of it) in table order; with a decoder, up to `lookahead` of them decode
+    // ahead (on libuv's threads or worker threads) while the current one is consumed here.
+    const lookahead = decoder === undefined || !this.parallelDecoding(decoder.native) ? 0 : decoder.size;
     const window: WorkItem[] = [];
-    const items = this.workItems(pool !== undefined);
+    const items = this.workItems(lookahead > 0);
     try {
-      const lookahead = pool === undefined ? 0 : pool.size + 1;
       for (;;) {
         while (window.length <= lookahead) {
           const next = await items.next();
           if (next.done === true) break;
           window.push(next.value);
         }
-        if (pool !== undefined) {
+        if (decoder !== undefined) {
           for (const item of window) {
             if (item.task !== undefined || item.context.columns.length === 0) continue;
-            item.task = pool.decode(join(item.file.store.location, item.file.path), this.readOptions(item, false));
+            item.task = decoder.decode(join(item.file.store.location, item.file.path), this.readOptions(item, false));
           }
         }
         const item = window.shift();
@@ -172,10 +177,26 @@ class TableScan implements Scan {
     }
   }
 
-  /** Whether to decode on worker threads: as asked, or for "auto" when the files to read are large. */
-  private parallelDecoding(): boolean {
+  /**
+   * Who decodes off this thread: the native decoder for a local table (it opens files by path) when it is built,
+   * else the parquet-wasm worker pool for a large local scan, else nobody (parquet-wasm in this thread, through
+   * the store).
+   */
+  private fileDecoder(): FileDecoder | undefined {
+    if (!isAbsolute(this.store.location) || !existsSync(this.store.location)) return undefined;
+    const native = this.options.decoder === "wasm" ? undefined : nativeParquetDecoder();
+    if (native !== undefined) return { native: true, size: native.size, decode: (p, o) => native.decode(p, o) };
+    if (!this.parallelDecoding(false)) return undefined;
+    const pool = sharedParquetWorkerPool();
+    // As before the native decoder: pool.size tasks decode while one more waits its turn.
+    return { native: false, size: pool.size + 1, decode: (p, o) => pool.decode(p, o) };
+  }
+
+  /** Whether to decode several items at once: as asked, or for "auto" always natively and for large scans else. */
+  private parallelDecoding(native: boolean): boolean {
     const parallel = this.options.parallel ?? "auto";
     if (parallel !== "auto") return parallel;
+    if (native) return true;
     let rows = 0;
     for (const file of this.files()) rows += file.numRecords ?? 0;
     return rows >= AUTO_PARALLEL_ROWS;
@@ -344,6 +365,14 @@ interface Segment {
   rowGroups?: number[];
   firstRow: number;
   rows: number;
+}
+
+/** Decodes local files off this thread: the native decoder or the parquet-wasm worker pool. */
+interface FileDecoder {
+  native: boolean;
+  /** Work items to decode ahead of the one being consumed. */
+  size: number;
+  decode(path: string, options: DecodeOptions): ParquetDecodeTask;
 }
 
 interface WorkItem {

@@ -1,0 +1,158 @@
+import { open, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { CorruptTableError, NotFoundError } from "@mlfusion/core";
+import { createTempDir, deltaConformanceRoot, type TempDir } from "@mlfusion/testing";
+import { type Table, tableFromArrays } from "apache-arrow";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nativeDecoderStatus } from "../src/parquet/native-decoder.js";
+import type { ScanOptions } from "../src/scan/scan.js";
+import { createLocalObjectStore } from "../src/storage/local-object-store.js";
+import { DeltaTable } from "../src/table.js";
+import { writeDeltaTable } from "../src/write/write-delta-table.js";
+import { discover } from "./conformance-cases.js";
+import { rowKeys } from "./row-multiset.js";
+
+// The native Parquet decoder (arrow-rs through Node-API, docs/adr/0006-native-parquet-decoding.md) reads local
+// tables by default. It must be built, and it must read every table exactly as parquet-wasm does (the same types,
+// the same rows in the same order), fail as clearly on broken files, and stop cleanly when the consumer stops.
+
+/** Ordered rows and the Arrow schema of a scan, or the error it failed with. */
+async function readOrFail(path: string, options: ScanOptions): Promise<{ rows: string[]; schema: string } | Error> {
+  try {
+    const table = await DeltaTable.open(createLocalObjectStore(path));
+    const rows: string[] = [];
+    let schema = "";
+    for await (const batch of table.scan(options)) {
+      schema ||= batch.schema.fields.map((f) => `${f.name}: ${f.type} ${f.nullable}`).join(", ");
+      rows.push(...rowKeys(batch));
+    }
+    return { rows, schema };
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** Writes `data` as one data file per `rows` rows (one append each). */
+async function writeFiles(path: string, data: Table, rows: number): Promise<void> {
+  for (let start = 0; start < data.numRows; start += rows) {
+    await writeDeltaTable(createLocalObjectStore(path), data.slice(start, start + rows), { mode: "append" });
+  }
+}
+
+const WASM: ScanOptions = { decoder: "wasm", parallel: false };
+
+describe("native Parquet decoder", () => {
+  let dir: TempDir;
+  beforeAll(async () => {
+    dir = await createTempDir("native-decoder-");
+  });
+  afterAll(async () => {
+    await dir?.close();
+  });
+
+  it("is built and loaded (npm run build builds it when Rust's cargo is installed)", () => {
+    const status = nativeDecoderStatus();
+    expect(status.loaded ? "loaded" : status.reason).toBe("loaded");
+  });
+
+  const root = deltaConformanceRoot();
+  it.skipIf(root === undefined)(
+    "reads every conformance table like parquet-wasm: the same schema and rows in the same order, or the same error (skipped when ../shared/delta-conformance is absent)",
+    async () => {
+      let compared = 0;
+      for (const c of discover(root ?? "")) {
+        if (c.noLog === true) continue;
+        const wasm = await readOrFail(c.table, WASM);
+        const native = await readOrFail(c.table, {});
+        if (wasm instanceof Error) {
+          expect(native, c.name).toBeInstanceOf(Error);
+          expect((native as Error).message, c.name).toBe(wasm.message);
+          continue;
+        }
+        expect(native, c.name).not.toBeInstanceOf(Error);
+        expect(native, c.name).toEqual(wasm);
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(100);
+    },
+    300_000,
+  );
+
+  it("reads every column type with nulls like parquet-wasm, serially and in parallel, at any batch size", async () => {
+    const path = join(dir.path, "types");
+    const n = 5_000;
+    const data = tableFromArrays({
+      i8: Int8Array.from({ length: n }, (_, i) => (i % 256) - 128),
+      u32: Uint32Array.from({ length: n }, (_, i) => i * 7919),
+      i64: BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * 1_000_000_007n),
+      f32: Float32Array.from({ length: n }, (_, i) => (i % 5 === 0 ? Number.NaN : i / 3)),
+      f64: Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? -0 : i * 1.5)),
+      s: Array.from({ length: n }, (_, i) => (i % 11 === 0 ? null : `text-${i % 123}-é`)),
+      b: Array.from({ length: n }, (_, i) => (i % 13 === 0 ? null : i % 2 === 0)),
+    });
+    await writeFiles(path, data, 1_500);
+    const wasm = await readOrFail(path, WASM);
+    expect(wasm).not.toBeInstanceOf(Error);
+    expect((wasm as { rows: string[] }).rows).toHaveLength(n);
+    for (const options of [{}, { parallel: false }, { batchSize: 1 }, { batchSize: 777, parallel: true }]) {
+      expect(await readOrFail(path, options), JSON.stringify(options)).toEqual(wasm);
+    }
+    const filtered: ScanOptions = { filter: "i64 > 2000000014000 AND s IS NOT NULL", columns: ["s", "i8"] };
+    expect(await readOrFail(path, filtered)).toEqual(await readOrFail(path, { ...filtered, ...WASM }));
+  });
+
+  it("stops early without leaving decoding behind, and reads again afterwards", async () => {
+    const path = join(dir.path, "early-stop");
+    const n = 200_000;
+    await writeFiles(path, tableFromArrays({ id: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)) }), 20_000);
+    const table = await DeltaTable.open(createLocalObjectStore(path));
+    for (let round = 0; round < 3; round++) {
+      for await (const batch of table.scan({ batchSize: 100 })) {
+        expect(batch.numRows).toBe(100);
+        break;
+      }
+    }
+    let rows = 0;
+    for await (const batch of table.scan({})) rows += batch.numRows;
+    expect(rows).toBe(n);
+  });
+
+  it("fails with CorruptTableError on a data file damaged inside, and NotFoundError when one is missing", async () => {
+    const path = join(dir.path, "damaged");
+    const n = 50_000;
+    await writeDeltaTable(
+      createLocalObjectStore(path),
+      tableFromArrays({
+        id: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
+        s: Array.from({ length: n }, (_, i) => `row ${i} ${"x".repeat(i % 17)}`),
+      }),
+      { mode: "error" },
+    );
+    const [file] = (await readdir(path)).filter((f) => f.endsWith(".parquet"));
+    if (file === undefined) throw new Error("no data file written");
+    // Overwrite bytes in the middle of the column data; the footer stays intact, so the file opens.
+    const handle = await open(join(path, file), "r+");
+    const { size } = await handle.stat();
+    await handle.write(Buffer.alloc(4096, 0xa5), 0, 4096, Math.floor(size / 3));
+    await handle.close();
+    const native = await readOrFail(path, {});
+    expect(native).toBeInstanceOf(CorruptTableError);
+    expect((native as Error).message).toContain(file);
+    // parquet-wasm on its worker threads (in this thread, a wasm trap on such a file escapes as an uncaught error).
+    expect(await readOrFail(path, { decoder: "wasm", parallel: true })).toBeInstanceOf(CorruptTableError);
+
+    const table = await DeltaTable.open(createLocalObjectStore(path));
+    await rm(join(path, file));
+    const missing = await (async () => {
+      try {
+        for await (const _ of table.scan({})) {
+          // draining
+        }
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(missing).toBeInstanceOf(NotFoundError);
+  });
+});
