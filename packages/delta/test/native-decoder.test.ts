@@ -1,15 +1,16 @@
-import { open, readdir, rm } from "node:fs/promises";
+import { mkdir, open, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptTableError, NotFoundError } from "@mlfusion/core";
-import { createTempDir, deltaConformanceRoot, type TempDir } from "@mlfusion/testing";
+import { createTempDir, deltaConformanceRoot, runPython, type TempDir } from "@mlfusion/testing";
 import { type Table, tableFromArrays } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nativeDecoderStatus } from "../src/parquet/native-decoder.js";
+import { nativeDecoderStatus, nativeParquetDecoder } from "../src/parquet/native-decoder.js";
 import type { ScanOptions } from "../src/scan/scan.js";
 import { createLocalObjectStore } from "../src/storage/local-object-store.js";
 import { DeltaTable } from "../src/table.js";
 import { writeDeltaTable } from "../src/write/write-delta-table.js";
 import { discover } from "./conformance-cases.js";
+import { oneFileTable } from "./one-file-table.js";
 import { rowKeys } from "./row-multiset.js";
 
 // The native Parquet decoder (arrow-rs through Node-API, docs/adr/0006-native-parquet-decoding.md) reads local
@@ -94,11 +95,56 @@ describe("native Parquet decoder", () => {
     const wasm = await readOrFail(path, WASM);
     expect(wasm).not.toBeInstanceOf(Error);
     expect((wasm as { rows: string[] }).rows).toHaveLength(n);
+    const counts = nativeParquetDecoder()?.batches ?? { exported: 0, ipc: 0 };
+    const before = { ...counts };
     for (const options of [{}, { parallel: false }, { batchSize: 1 }, { batchSize: 777, parallel: true }]) {
       expect(await readOrFail(path, options), JSON.stringify(options)).toEqual(wasm);
     }
     const filtered: ScanOptions = { filter: "i64 > 2000000014000 AND s IS NOT NULL", columns: ["s", "i8"] };
     expect(await readOrFail(path, filtered)).toEqual(await readOrFail(path, { ...filtered, ...WASM }));
+    // These types are handed over without a copy (no IPC).
+    expect(counts.exported).toBeGreaterThan(before.exported);
+    expect(counts.ipc).toBe(before.ipc);
+  });
+
+  it("reads batches the addon hands over as IPC (dictionary and duration columns) like parquet-wasm, and large strings without IPC", async () => {
+    // pyarrow stores the Arrow schema in the file, so arrow-rs reads these columns back as their Arrow types.
+    const path = join(dir.path, "ipc-types");
+    await mkdir(path);
+    await runPython(
+      `
+import sys
+import pyarrow as pa, pyarrow.parquet as pq
+n = 3000
+c = pa.array([None if i % 9 == 0 else f"category-{i % 5}" for i in range(n)]).dictionary_encode()
+d = pa.array([None if i % 7 == 0 else i * 1000 for i in range(n)], pa.duration("us"))
+l = pa.array([None if i % 11 == 0 else f"large-{i}" for i in range(n)], pa.large_string())
+pq.write_table(pa.table({"id": pa.array(range(n), pa.int64()), "c": c, "d": d, "l": l}), sys.argv[1], row_group_size=1000)
+`,
+      [join(path, "part-0.parquet")],
+    );
+    await oneFileTable(
+      path,
+      "part-0.parquet",
+      [
+        { name: "id", type: "long" },
+        { name: "c", type: "string" },
+        { name: "d", type: "long" },
+        { name: "l", type: "string" },
+      ],
+      3000,
+    );
+    const counts = nativeParquetDecoder()?.batches ?? { exported: 0, ipc: 0 };
+    const before = counts.ipc;
+    const native = await readOrFail(path, {});
+    expect(native).not.toBeInstanceOf(Error);
+    expect((native as { rows: string[] }).rows).toHaveLength(3000);
+    expect(native).toEqual(await readOrFail(path, WASM));
+    expect(counts.ipc).toBeGreaterThan(before);
+    const exported = counts.exported;
+    const large: ScanOptions = { columns: ["id", "l"] };
+    expect(await readOrFail(path, large)).toEqual(await readOrFail(path, { ...large, ...WASM }));
+    expect(counts.exported).toBeGreaterThan(exported);
   });
 
   it("stops early without leaving decoding behind, and reads again afterwards", async () => {

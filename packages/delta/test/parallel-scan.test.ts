@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FusionError } from "@mlfusion/core";
 import { createTempDir, deltaConformanceRoot, runPython, type TempDir } from "@mlfusion/testing";
@@ -10,6 +9,7 @@ import type { ScanOptions } from "../src/scan/scan.js";
 import { createLocalObjectStore } from "../src/storage/local-object-store.js";
 import { DeltaTable } from "../src/table.js";
 import { writeDeltaTable } from "../src/write/write-delta-table.js";
+import { oneFileTable } from "./one-file-table.js";
 import { rowKeys } from "./row-multiset.js";
 
 // Parallel decoding (ScanOptions.parallel: row groups of local files decoded ahead of the consumer, natively on
@@ -43,41 +43,15 @@ describe("parallel scan", () => {
     dir = await createTempDir("parallel-scan-");
     file = join(dir.path, "part-0.parquet");
     await runPython(WRITE_FILE, [file, String(ROWS), String(GROUP_ROWS)]);
-    // A one-file Delta table over it (PROTOCOL.md: protocol, metaData, add in the first commit).
-    const schema = {
-      type: "struct",
-      fields: [
-        { name: "id", type: "long", nullable: true, metadata: {} },
-        { name: "s", type: "string", nullable: true, metadata: {} },
+    await oneFileTable(
+      dir.path,
+      "part-0.parquet",
+      [
+        { name: "id", type: "long" },
+        { name: "s", type: "string" },
       ],
-    };
-    const { size } = await stat(file);
-    const actions = [
-      { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
-      {
-        metaData: {
-          id: "parallel-scan",
-          format: { provider: "parquet", options: {} },
-          schemaString: JSON.stringify(schema),
-          partitionColumns: [],
-          configuration: {},
-          createdTime: 0,
-        },
-      },
-      {
-        add: {
-          path: "part-0.parquet",
-          partitionValues: {},
-          size,
-          modificationTime: 0,
-          dataChange: true,
-          stats: JSON.stringify({ numRecords: ROWS }),
-        },
-      },
-    ];
-    const log = join(dir.path, "_delta_log");
-    await mkdir(log);
-    await writeFile(join(log, "00000000000000000000.json"), `${actions.map((a) => JSON.stringify(a)).join("\n")}\n`);
+      ROWS,
+    );
   });
   afterAll(async () => {
     await dir?.close();

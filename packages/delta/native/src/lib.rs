@@ -1,21 +1,26 @@
 //! The native Parquet decoder of @mlfusion/delta (docs/adr/0006-native-parquet-decoding.md).
 //!
 //! arrow-rs's Parquet reader (the same library parquet-wasm compiles to wasm, so the Arrow types it produces are
-//! the same) reads a local data file and hands each record batch to JavaScript as Arrow IPC stream bytes in an
-//! external Buffer: one copy, no wasm heap, and the decoding runs on libuv's thread pool, so that several files or
-//! row groups decode at once while the JavaScript thread consumes batches.
+//! the same) reads a local data file on libuv's thread pool, so that several files or row groups decode at once
+//! while the JavaScript thread consumes batches. Each batch reaches JavaScript without a copy when its types allow:
+//! its Arrow buffers become external ArrayBuffers, described by a pre-order list of array nodes. Other batches
+//! (dictionaries, views, unions, sliced arrays) arrive as Arrow IPC stream bytes in an external Buffer (one copy).
 //!
 //! The JavaScript side (packages/delta/src/parquet/native-decoder.ts) checks `abiVersion()` before use.
 
 use std::any::Any;
+use std::collections::HashSet;
 use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use arrow_array::RecordBatch;
+use arrow_array::{Array, RecordBatch, RecordBatchReader};
+use arrow_buffer::Buffer as ArrowBuffer;
+use arrow_data::ArrayData;
 use arrow_ipc::writer::StreamWriter;
-use napi::bindgen_prelude::{AsyncTask, Buffer};
+use arrow_schema::DataType;
+use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Uint8Array};
 use napi::{Env, Error, Result, Task};
 use napi_derive::napi;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -24,7 +29,7 @@ use parquet::arrow::ProjectionMask;
 /// The version of this interface; the JavaScript side refuses an addon with any other.
 #[napi]
 pub fn abi_version() -> u32 {
-    1
+    2
 }
 
 /// What to read of a file: top-level columns (all when absent; names the file lacks are ignored), row groups
@@ -46,6 +51,8 @@ struct Shared {
     /// None once the file is exhausted, failed or closed.
     reader: Mutex<Option<ParquetRecordBatchReader>>,
     closed: AtomicBool,
+    /// The batches' schema as Arrow IPC stream bytes.
+    schema: Vec<u8>,
 }
 
 /// The batches of one open file. `next()` decodes one batch on the thread pool; calls must not overlap.
@@ -56,10 +63,17 @@ pub struct ParquetBatchReader {
 
 #[napi]
 impl ParquetBatchReader {
-    /// The next batch as Arrow IPC stream bytes (a schema message and one record batch), or null at the end.
-    #[napi(ts_return_type = "Promise<Buffer | null>")]
+    /// The next batch, or null at the end: its buffers and nodes (see `ExportedBatch`), or Arrow IPC stream bytes
+    /// (a schema message and one record batch).
+    #[napi(ts_return_type = "Promise<ExportedBatch | Buffer | null>")]
     pub fn next(&self) -> AsyncTask<Next> {
         AsyncTask::new(Next { shared: Arc::clone(&self.shared) })
+    }
+
+    /// The schema of the batches as Arrow IPC stream bytes (a schema message only).
+    #[napi]
+    pub fn schema(&self) -> Buffer {
+        Buffer::from(self.shared.schema.clone())
     }
 
     /// Releases the file; a batch being decoded finishes first, and later `next()` calls return null.
@@ -78,16 +92,19 @@ pub struct Open {
 }
 
 impl Task for Open {
-    type Output = ParquetRecordBatchReader;
+    type Output = (ParquetRecordBatchReader, Vec<u8>);
     type JsValue = ParquetBatchReader;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        guarded(|| open(&self.path, &self.options))?
+        let reader = guarded(|| open(&self.path, &self.options))??;
+        let mut writer = StreamWriter::try_new(Vec::new(), &reader.schema()).map_err(reason)?;
+        writer.finish().map_err(reason)?;
+        Ok((reader, writer.into_inner().map_err(reason)?))
     }
 
-    fn resolve(&mut self, _env: Env, reader: Self::Output) -> Result<Self::JsValue> {
+    fn resolve(&mut self, _env: Env, (reader, schema): Self::Output) -> Result<Self::JsValue> {
         Ok(ParquetBatchReader {
-            shared: Arc::new(Shared { reader: Mutex::new(Some(reader)), closed: AtomicBool::new(false) }),
+            shared: Arc::new(Shared { reader: Mutex::new(Some(reader)), closed: AtomicBool::new(false), schema }),
         })
     }
 }
@@ -120,9 +137,25 @@ pub struct Next {
     shared: Arc<Shared>,
 }
 
+/// A batch handed over without a copy. `nodes` describes its arrays in pre-order (each top-level column, then its
+/// children): length, null count, the index in `buffers` of the validity bitmap or -1, the number of data buffers,
+/// then their indexes (Arrow's layout: values; offsets then data; offsets for lists and maps; keys never, as
+/// dictionaries go through IPC). Buffers are exact byte lengths, every array at offset 0.
+#[napi(object)]
+pub struct ExportedBatch {
+    pub rows: u32,
+    pub nodes: Vec<f64>,
+    pub buffers: Vec<Uint8Array>,
+}
+
+pub enum Decoded {
+    Arrays { rows: usize, nodes: Vec<f64>, buffers: Vec<ArrowBuffer> },
+    Ipc(Vec<u8>),
+}
+
 impl Task for Next {
-    type Output = Option<Vec<u8>>;
-    type JsValue = Option<Buffer>;
+    type Output = Option<Decoded>;
+    type JsValue = Option<Either<ExportedBatch, Buffer>>;
 
     fn compute(&mut self) -> Result<Self::Output> {
         let shared = &self.shared;
@@ -134,7 +167,10 @@ impl Task for Next {
         let outcome = guarded(|| match reader.next() {
             None => Ok(None),
             Some(Err(error)) => Err(reason(error)),
-            Some(Ok(batch)) => to_ipc(&batch).map(Some),
+            Some(Ok(batch)) => match export(&batch) {
+                Some(arrays) => Ok(Some(arrays)),
+                None => to_ipc(&batch).map(|bytes| Some(Decoded::Ipc(bytes))),
+            },
         });
         let output = match outcome {
             Ok(Ok(Some(bytes))) => Some(bytes),
@@ -151,8 +187,93 @@ impl Task for Next {
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        // An external Buffer over the bytes: no copy into the JavaScript heap.
-        Ok(output.map(Buffer::from))
+        Ok(output.map(|decoded| match decoded {
+            // An external Buffer over the bytes: no copy into the JavaScript heap.
+            Decoded::Ipc(bytes) => Either::B(Buffer::from(bytes)),
+            Decoded::Arrays { rows, nodes, buffers } => Either::A(ExportedBatch {
+                rows: rows as u32,
+                nodes,
+                buffers: buffers.into_iter().map(external).collect(),
+            }),
+        }))
+    }
+}
+
+/// Start addresses of the buffers JavaScript holds. V8 refuses two external ArrayBuffers over one address, so a
+/// buffer whose address is still held (arrow-rs may share a buffer between arrays) is copied instead.
+static LIVE: Mutex<Option<HashSet<usize>>> = Mutex::new(None);
+
+/// An external Uint8Array over `buffer`, which stays alive until V8 collects the array.
+fn external(buffer: ArrowBuffer) -> Uint8Array {
+    let address = buffer.as_ptr() as usize;
+    let len = buffer.len();
+    let fresh = len > 0 && LIVE.lock().map(|mut live| live.get_or_insert_with(HashSet::new).insert(address)).unwrap_or(false);
+    if !fresh {
+        return Uint8Array::new(buffer.as_slice().to_vec());
+    }
+    // SAFETY: the closure owns `buffer`, so its bytes stay valid (and are never written by us) until V8 calls it.
+    unsafe {
+        Uint8Array::with_external_data(buffer.as_ptr() as *mut u8, len, move |_, _| {
+            if let Ok(mut live) = LIVE.lock() {
+                if let Some(set) = live.as_mut() {
+                    set.remove(&address);
+                }
+            }
+            drop(buffer);
+        })
+    }
+}
+
+/// The batch's arrays as nodes and buffers, or None when a type or layout needs IPC.
+fn export(batch: &RecordBatch) -> Option<Decoded> {
+    let mut nodes = Vec::new();
+    let mut buffers = Vec::new();
+    for column in batch.columns() {
+        if !exportable(column.data_type()) {
+            return None;
+        }
+        export_data(&column.to_data(), &mut nodes, &mut buffers)?;
+    }
+    Some(Decoded::Arrays { rows: batch.num_rows(), nodes, buffers })
+}
+
+fn export_data(data: &ArrayData, nodes: &mut Vec<f64>, buffers: &mut Vec<ArrowBuffer>) -> Option<()> {
+    if data.offset() != 0 {
+        return None;
+    }
+    nodes.push(data.len() as f64);
+    nodes.push(data.null_count() as f64);
+    match data.nulls() {
+        Some(nulls) if nulls.null_count() > 0 => {
+            if nulls.offset() != 0 {
+                return None;
+            }
+            nodes.push(buffers.len() as f64);
+            buffers.push(nulls.buffer().clone());
+        }
+        _ => nodes.push(-1.0),
+    }
+    nodes.push(data.buffers().len() as f64);
+    for buffer in data.buffers() {
+        nodes.push(buffers.len() as f64);
+        buffers.push(buffer.clone());
+    }
+    for child in data.child_data() {
+        export_data(child, nodes, buffers)?;
+    }
+    Some(())
+}
+
+/// Types whose layout the JavaScript side rebuilds (packages/delta/src/parquet/native-decoder.ts).
+fn exportable(data_type: &DataType) -> bool {
+    use DataType::*;
+    match data_type {
+        Null | Boolean | Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Float32 | Float64
+        | Decimal128(_, _) | Date32 | Date64 | Time32(_) | Time64(_) | Timestamp(_, _) | Utf8 | LargeUtf8 | Binary
+        | LargeBinary | FixedSizeBinary(_) => true,
+        List(field) | FixedSizeList(field, _) | Map(field, _) => exportable(field.data_type()),
+        Struct(fields) => fields.iter().all(|f| exportable(f.data_type())),
+        _ => false,
     }
 }
 
