@@ -56,6 +56,8 @@ if (run.error !== undefined || run.status !== 0) {
       : `${cargo} build failed (${run.error?.message ?? `exit ${run.status ?? run.signal}`})`,
   );
 }
+if (mtime(library) < 0)
+  skip(`${cargo} built no ${library} (is a build target set in CARGO_BUILD_TARGET or .cargo/config?)`);
 if (mtime(output) >= mtime(library)) process.exit(0);
 mkdirSync(dirname(output), { recursive: true });
 const temporary = `${output}.${process.pid}.tmp`;

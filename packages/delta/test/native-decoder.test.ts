@@ -2,9 +2,10 @@ import { mkdir, open, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptTableError, NotFoundError } from "@mlfusion/core";
 import { createTempDir, deltaConformanceRoot, runPython, type TempDir } from "@mlfusion/testing";
-import { type Table, tableFromArrays } from "apache-arrow";
+import { type RecordBatch, type Table, tableFromArrays } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nativeDecoderStatus, nativeParquetDecoder } from "../src/parquet/native-decoder.js";
+import { readParquetBatches } from "../src/parquet/parquet-reader.js";
 import type { ScanOptions } from "../src/scan/scan.js";
 import { createLocalObjectStore } from "../src/storage/local-object-store.js";
 import { DeltaTable } from "../src/table.js";
@@ -145,6 +146,91 @@ pq.write_table(pa.table({"id": pa.array(range(n), pa.int64()), "c": c, "d": d, "
     const large: ScanOptions = { columns: ["id", "l"] };
     expect(await readOrFail(path, large)).toEqual(await readOrFail(path, { ...large, ...WASM }));
     expect(counts.exported).toBeGreaterThan(exported);
+  });
+
+  it("decodes every Arrow type a Parquet file holds like parquet-wasm: nested at any depth, nulls everywhere, any batch size", async () => {
+    const file = join(dir.path, "all-types.parquet");
+    await runPython(
+      `
+import sys, decimal, datetime
+import pyarrow as pa, pyarrow.parquet as pq
+n = 2500
+def nz(f, every=7):
+    return [None if i % every == 3 else f(i) for i in range(n)]
+cols = {
+  "i8": pa.array(nz(lambda i: (i % 256) - 128), pa.int8()),
+  "u16": pa.array(nz(lambda i: i * 31 % 65536), pa.uint16()),
+  "u64": pa.array(nz(lambda i: 2**64 - 1 - i), pa.uint64()),
+  "f32": pa.array(nz(lambda i: i / 3), pa.float32()),
+  "b": pa.array(nz(lambda i: i % 3 == 0), pa.bool_()),
+  "d": pa.array(nz(lambda i: decimal.Decimal(i * 10**20 + 12345) / 10**10 * (-1 if i % 2 else 1)), pa.decimal128(38, 10)),
+  "date32": pa.array(nz(lambda i: datetime.date(1970, 1, 1) + datetime.timedelta(days=i * 13 - 20000)), pa.date32()),
+  "date64": pa.array(nz(lambda i: datetime.date(1970, 1, 1) + datetime.timedelta(days=i * 17)), pa.date64()),
+  "t32": pa.array(nz(lambda i: i * 77777 % 86400000), pa.time32("ms")),
+  "t64": pa.array(nz(lambda i: i * 777777777 % 86400000000000), pa.time64("ns")),
+  "tsz": pa.array(nz(lambda i: i * 100000000), pa.timestamp("ms", tz="Europe/Paris")),
+  "tsn": pa.array(nz(lambda i: i * 10**12 + 7), pa.timestamp("ns")),
+  "s": pa.array(nz(lambda i: "é" * (i % 4) + str(i)), pa.string()),
+  "ls": pa.array(nz(lambda i: "large" + str(i)), pa.large_string()),
+  "bin": pa.array(nz(lambda i: bytes([i % 256]) * (i % 5)), pa.binary()),
+  "fsb": pa.array(nz(lambda i: bytes([(i + k) % 256 for k in range(5)])), pa.binary(5)),
+  "nul": pa.array([None] * n, pa.null()),
+  "list": pa.array(nz(lambda i: [None if (i + k) % 6 == 0 else i * 10 + k for k in range(i % 4)], 9), pa.list_(pa.int64())),
+  "fsl": pa.array(nz(lambda i: [None if (i + k) % 5 == 0 else float(i + k) for k in range(3)]), pa.list_(pa.float64(), 3)),
+  "map": pa.array(nz(lambda i: [(f"k{k}", None if (i + k) % 4 == 0 else i * k) for k in range(i % 4)]), pa.map_(pa.string(), pa.int64())),
+  "st": pa.array(nz(lambda i: {"a": None if i % 5 == 0 else i, "c": None if i % 11 == 0 else {"l": None if i % 13 == 0 else [[None if k == 1 else k + i for k in range(i % 3)]], "e": i / 7}}),
+    pa.struct([("a", pa.int32()), ("c", pa.struct([("l", pa.list_(pa.list_(pa.int16()))), ("e", pa.float64())]))])),
+}
+pq.write_table(pa.table(cols), sys.argv[1], row_group_size=1000, data_page_size=2000)
+`,
+      [file],
+    );
+    const decoder = nativeParquetDecoder();
+    if (decoder === undefined)
+      throw new Error(`the native decoder is not loaded: ${JSON.stringify(nativeDecoderStatus())}`);
+    const exported = decoder.batches.exported;
+    const describe = (batches: RecordBatch[]) => ({
+      schema: batches[0]?.schema.fields.map((f) => `${f.name}: ${f.type} ${f.nullable}`),
+      rows: batches.flatMap((b) => rowKeys(b)),
+    });
+    for (const batchSize of [1, 7, 1000, 4096]) {
+      const native: RecordBatch[] = [];
+      for await (const batch of decoder.decode(file, { batchSize })) native.push(batch);
+      const wasm: RecordBatch[] = [];
+      for await (const batch of readParquetBatches(createLocalObjectStore(dir.path), "all-types.parquet", {
+        batchSize,
+      })) {
+        wasm.push(batch);
+      }
+      expect(describe(native).rows, `batch size ${batchSize}`).toHaveLength(2500);
+      expect(describe(native), `batch size ${batchSize}`).toEqual(describe(wasm));
+    }
+    expect(decoder.batches.exported).toBeGreaterThan(exported);
+  }, 120_000);
+
+  it("ends a scan at the next batch when its signal aborts, with an AbortError", async () => {
+    const path = join(dir.path, "abort");
+    await writeFiles(
+      path,
+      tableFromArrays({ id: BigInt64Array.from({ length: 200_000 }, (_, i) => BigInt(i)) }),
+      200_000,
+    );
+    const table = await DeltaTable.open(createLocalObjectStore(path));
+    const controller = new AbortController();
+    let afterAbort = 0;
+    const failure = await (async () => {
+      try {
+        for await (const _ of table.scan({ batchSize: 1_000, signal: controller.signal })) {
+          if (controller.signal.aborted) afterAbort++;
+          controller.abort();
+        }
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(afterAbort).toBe(0);
+    expect((failure as Error | undefined)?.name).toBe("AbortError");
   });
 
   it("stops early without leaving decoding behind, and reads again afterwards", async () => {

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 
 use arrow_array::{Array, RecordBatch, RecordBatchReader};
 use arrow_buffer::Buffer as ArrowBuffer;
@@ -79,7 +79,7 @@ impl ParquetBatchReader {
     /// Releases the file; a batch being decoded finishes first, and later `next()` calls return null.
     #[napi]
     pub fn close(&self) {
-        self.shared.closed.store(true, Ordering::Release);
+        self.shared.closed.store(true, Ordering::SeqCst);
         if let Ok(mut reader) = self.shared.reader.try_lock() {
             *reader = None;
         }
@@ -96,10 +96,12 @@ impl Task for Open {
     type JsValue = ParquetBatchReader;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let reader = guarded(|| open(&self.path, &self.options))??;
-        let mut writer = StreamWriter::try_new(Vec::new(), &reader.schema()).map_err(reason)?;
-        writer.finish().map_err(reason)?;
-        Ok((reader, writer.into_inner().map_err(reason)?))
+        guarded(|| {
+            let reader = open(&self.path, &self.options)?;
+            let mut writer = StreamWriter::try_new(Vec::new(), &reader.schema()).map_err(reason)?;
+            writer.finish().map_err(reason)?;
+            Ok((reader, writer.into_inner().map_err(reason)?))
+        })?
     }
 
     fn resolve(&mut self, _env: Env, (reader, schema): Self::Output) -> Result<Self::JsValue> {
@@ -159,8 +161,9 @@ impl Task for Next {
 
     fn compute(&mut self) -> Result<Self::Output> {
         let shared = &self.shared;
-        let mut slot = shared.reader.lock().map_err(|_| Error::from_reason("the reader failed before"))?;
-        if shared.closed.load(Ordering::Acquire) {
+        // Panics are caught inside the lock (guarded below), so the mutex is never poisoned.
+        let mut slot = shared.reader.lock().map_err(|_| Error::from_reason("the reader is unusable"))?;
+        if shared.closed.load(Ordering::SeqCst) {
             *slot = None;
         }
         let Some(reader) = slot.as_mut() else { return Ok(None) };
@@ -180,8 +183,16 @@ impl Task for Next {
                 return Err(error);
             }
         };
-        if output.is_none() || shared.closed.load(Ordering::Acquire) {
+        if output.is_none() || shared.closed.load(Ordering::SeqCst) {
             *slot = None;
+        }
+        drop(slot);
+        // close() may have run while the batch was decoded (its try_lock failed then): one side always drops the
+        // reader, so the file never stays open until the JavaScript object is collected.
+        if shared.closed.load(Ordering::SeqCst) {
+            if let Ok(mut slot) = shared.reader.try_lock() {
+                *slot = None;
+            }
         }
         Ok(output)
     }
@@ -199,8 +210,10 @@ impl Task for Next {
     }
 }
 
-/// Start addresses of the buffers JavaScript holds. V8 refuses two external ArrayBuffers over one address, so a
-/// buffer whose address is still held (arrow-rs may share a buffer between arrays) is copied instead.
+/// Start addresses of the buffers JavaScript holds. Older V8 versions aborted on a second external ArrayBuffer over
+/// an address already held, and napi-rs still documents that restriction; Node 20 was seen to accept it, but a
+/// buffer arrow-rs shares between arrays (never seen with the Parquet reader) is copied rather than risk it. It
+/// costs one hash-set insert and remove per buffer.
 static LIVE: Mutex<Option<HashSet<usize>>> = Mutex::new(None);
 
 /// An external Uint8Array over `buffer`, which stays alive until V8 collects the array.
@@ -282,15 +295,21 @@ fn to_ipc(batch: &RecordBatch) -> Result<Vec<u8>> {
     let mut writer = StreamWriter::try_new(out, &batch.schema()).map_err(reason)?;
     writer.write(batch).map_err(reason)?;
     writer.finish().map_err(reason)?;
-    writer.into_inner().map_err(reason)
+    let mut bytes = writer.into_inner().map_err(reason)?;
+    // The Buffer keeps the allocation until V8 collects it, and the budget counts its length.
+    bytes.shrink_to_fit();
+    Ok(bytes)
 }
 
 fn reason(error: impl std::fmt::Display) -> Error {
     Error::from_reason(error.to_string())
 }
 
-/// Runs `f`, turning a panic inside the decoder (arrow-rs panics on some malformed files) into an error.
+/// Runs `f`, turning a panic inside the decoder (arrow-rs panics on some malformed files) into an error. The panic
+/// hook is replaced once so that such a panic does not also print to the host's stderr: its message is in the error.
 fn guarded<T>(f: impl FnOnce() -> T) -> Result<T> {
+    static QUIET: Once = Once::new();
+    QUIET.call_once(|| std::panic::set_hook(Box::new(|_| {})));
     catch_unwind(AssertUnwindSafe(f)).map_err(|panic| Error::from_reason(panic_message(panic.as_ref())))
 }
 

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CorruptTableError, NotFoundError } from "@mlfusion/core";
+import { CorruptTableError, FusionError, NotFoundError } from "@mlfusion/core";
 import { Data, type DataType, type Field, RecordBatch, type Schema, Struct, Type, tableFromIPC } from "apache-arrow";
 import { BufferedBatches, DECODE_AHEAD_BYTES, type DecodeOptions, type ParquetDecodeTask } from "./decode-task.js";
 
@@ -62,7 +62,9 @@ export function nativeDecoderStatus(): NativeDecoderStatus {
       status = { loaded: false, reason: `${ADDON_PATH} is a stale build (npm run build)` };
       return status;
     }
-    decoder = new NativeParquetDecoder(addon, Math.max(1, Math.min(4, availableParallelism())));
+    // One item decodes while `size` more decode ahead, each on a libuv thread: at most 3 of libuv's 4 default threads,
+    // so that file reads (footers, deletion vectors) and the rest of the process still get one.
+    decoder = new NativeParquetDecoder(addon, Math.max(1, Math.min(2, availableParallelism())));
     status = { loaded: true, path: ADDON_PATH };
   } catch (error) {
     status = { loaded: false, reason: error instanceof Error ? error.message : String(error) };
@@ -76,7 +78,7 @@ export function nativeParquetDecoder(): NativeParquetDecoder | undefined {
   return decoder;
 }
 
-/** Decodes local Parquet files natively; `size` is how many tasks a scan should run at once (one per core, ≤ 4). */
+/** Decodes local Parquet files natively; `size` is how many tasks a scan runs ahead of the one it consumes (≤ 2). */
 export class NativeParquetDecoder {
   /** Batches handed over without a copy, and as IPC bytes (types the addon does not export directly). */
   readonly batches = { exported: 0, ipc: 0 };
@@ -131,7 +133,7 @@ export class NativeParquetDecoder {
             for (const buffer of next.buffers) bytes += buffer.byteLength;
             this.batches.exported++;
           }
-          if (batch === undefined) throw new Error("a batch without rows");
+          if (batch === undefined) throw mismatch("an IPC message without a record batch");
           outstanding += bytes;
           queue.push(batch, bytes);
         }
@@ -151,7 +153,7 @@ export class NativeParquetDecoder {
 function batchFromExport(schema: Schema, exported: ExportedBatch): RecordBatch {
   const cursor = { at: 0 };
   const children = schema.fields.map((field) => loadData(field.type, exported, cursor));
-  if (cursor.at !== exported.nodes.length) throw new Error("the exported nodes do not match the schema");
+  if (cursor.at !== exported.nodes.length) throw mismatch("the exported nodes do not match the schema");
   return new RecordBatch(schema, new Data(new Struct(schema.fields), 0, exported.rows, 0, {}, children));
 }
 
@@ -159,12 +161,12 @@ function loadData(type: DataType, exported: ExportedBatch, cursor: { at: number 
   const { nodes, buffers } = exported;
   const next = (): number => {
     const value = nodes[cursor.at++];
-    if (value === undefined) throw new Error("the exported nodes end early");
+    if (value === undefined) throw mismatch("the exported nodes end early");
     return value;
   };
   const buffer = (index: number): Uint8Array => {
     const b = buffers[index];
-    if (b === undefined) throw new Error(`no exported buffer ${index}`);
+    if (b === undefined) throw mismatch(`no exported buffer ${index}`);
     return b;
   };
   const length = next();
@@ -181,7 +183,7 @@ function loadData(type: DataType, exported: ExportedBatch, cursor: { at: number 
     children: Data[] = [],
   ) => new Data(type, 0, length, nullCount, [valueOffsets, values, nullBitmap] as never, children);
   const child = (field: Field | undefined): Data => {
-    if (field === undefined) throw new Error(`${type} has no child field`);
+    if (field === undefined) throw mismatch(`${type} has no child field`);
     return loadData(field.type, exported, cursor);
   };
   switch (type.typeId) {
@@ -215,7 +217,7 @@ function loadData(type: DataType, exported: ExportedBatch, cursor: { at: number 
         type.children.map((f: Field) => child(f)),
       );
     default:
-      throw new Error(`the addon exported a ${type} column, which it should have sent as IPC`);
+      throw mismatch(`the addon exported a ${type} column, which it sends as IPC`);
   }
 }
 
@@ -232,7 +234,13 @@ function view(Ctor: ViewCtor & { BYTES_PER_ELEMENT: number }, bytes: Uint8Array)
   return new Ctor(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / Ctor.BYTES_PER_ELEMENT));
 }
 
+/** A batch the addon exported that this code cannot rebuild: a mismatch between the two, not a corrupt file. */
+function mismatch(message: string): FusionError {
+  return new FusionError("INTERNAL", `The native Parquet decoder and its JavaScript side disagree: ${message}.`);
+}
+
 function decodeError(path: string, error: unknown): Error {
+  if (error instanceof FusionError) return error;
   if (!existsSync(path)) {
     return new NotFoundError(`Data file ${path} is missing; the table references a file that was deleted.`, {
       cause: error,

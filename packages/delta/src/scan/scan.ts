@@ -280,6 +280,8 @@ class TableScan implements Scan {
     const { file, context, segment } = item;
     let rowIndex = segment.firstRow;
     for await (const source of batches) {
+      // Decoders ahead of the consumer get no signal: an abort ends the scan here, and the loop's exit cancels them.
+      this.options.signal?.throwIfAborted();
       const n = source.numRows;
       const children = this.readFields.map((field, i) => {
         const target = this.readArrowFields[i]?.type;
