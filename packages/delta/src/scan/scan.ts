@@ -42,14 +42,14 @@ export interface ScanOptions {
   /**
    * Decode several data files (or row groups) at once, ahead of the consumer; local tables only. "auto" (the
    * default) does so always with the native decoder, and with parquet-wasm when the files to read hold at least a
-   * million rows by their statistics (small reads do not pay for starting worker threads). Each task holds up to
-   * 64 MB of decoded batches ahead of the consumer (docs/adr/0006-native-parquet-decoding.md).
+   * million rows by their statistics (below that, one worker thread decodes one item at a time). Each task holds up
+   * to 64 MB of decoded batches ahead of the consumer (docs/adr/0006-native-parquet-decoding.md).
    */
   parallel?: boolean | "auto";
   /**
    * Which Parquet decoder reads the data files: "auto" (the default) uses the native one (arrow-rs, built by
    * `npm run build` when Rust is installed) for local tables and parquet-wasm otherwise; "wasm" always uses
-   * parquet-wasm, on worker threads when parallel.
+   * parquet-wasm, on worker threads for local tables.
    */
   decoder?: "auto" | "wasm";
   signal?: AbortSignal;
@@ -178,15 +178,15 @@ class TableScan implements Scan {
   }
 
   /**
-   * Who decodes off this thread: the native decoder for a local table (it opens files by path) when it is built,
-   * else the parquet-wasm worker pool for a large local scan, else nobody (parquet-wasm in this thread, through
-   * the store).
+   * Who decodes off this thread: for a local table (decoders open files by path), the native decoder when it is
+   * built, else the parquet-wasm worker pool. Only other stores decode with parquet-wasm in this thread, through
+   * the store: there a damaged data file can trap the wasm instance inside a stream callback, which escapes as an
+   * uncaught exception (ADR 0006), while a worker that traps is replaced and the scan fails with CorruptTableError.
    */
   private fileDecoder(): FileDecoder | undefined {
     if (!isAbsolute(this.store.location) || !existsSync(this.store.location)) return undefined;
     const native = this.options.decoder === "wasm" ? undefined : nativeParquetDecoder();
     if (native !== undefined) return { native: true, size: native.size, decode: (p, o) => native.decode(p, o) };
-    if (!this.parallelDecoding(false)) return undefined;
     const pool = sharedParquetWorkerPool();
     // As before the native decoder: pool.size tasks decode while one more waits its turn.
     return { native: false, size: pool.size + 1, decode: (p, o) => pool.decode(p, o) };
