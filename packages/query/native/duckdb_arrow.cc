@@ -1,9 +1,16 @@
 // Native conversion of a streamed DuckDB result into Arrow buffers (see docs/adr/0005-native-result-conversion.md).
 //
-// `fetchBatch(result, plan, maxRows, maxBytes)` runs on a libuv worker thread: it fetches data chunks from a
-// @duckdb/node-bindings result with `duckdb_fetch_chunk` and appends each column into Arrow-layout buffers
-// (validity bits, offsets, values) until the batch reaches `maxRows` rows or `maxBytes` bytes, then hands the
-// buffers to JavaScript as ArrayBuffers without copying. The plan is the pre-order encoding of the column kinds
+// `startPump(result)` starts a thread that fetches a @duckdb/node-bindings result's data chunks with
+// `duckdb_fetch_chunk` into a bounded queue, as fast as DuckDB produces them. `fetchBatch(pump, plan, maxRows,
+// maxBytes)` runs on a libuv worker thread: it takes chunks from that queue and appends each column into
+// Arrow-layout buffers (validity bits, offsets, values) until the batch reaches `maxRows` rows or `maxBytes` bytes,
+// then hands the buffers to JavaScript as ArrayBuffers without copying. `stopPump(pump)` ends the thread.
+//
+// Why a separate fetching thread: DuckDB's streaming result lets its producer (the scan) run ahead only until its
+// buffer is full, and unblocks it again only once the consumer has emptied the buffer (BatchedBufferedData). A
+// consumer that converts each chunk before fetching the next therefore takes turns with the scan. Fetching is cheap
+// (a chunk is handed over, not copied), so the pump keeps DuckDB's buffer drained and the scan runs without pause
+// while chunks are converted on another thread. The plan is the pre-order encoding of the column kinds
 // that packages/query/src/arrow/native-kinds.ts derives from the result's DuckDB types; the JavaScript side builds
 // apache-arrow Data from the buffers in the same order.
 //
@@ -17,14 +24,18 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -63,7 +74,7 @@ struct DuckDBApi {
 
 // Bumped whenever fetchBatch's arguments, plan encoding or output change; native-batches.ts checks it, so a stale
 // build is never used with a newer plan.
-constexpr int32_t kAbiVersion = 2;
+constexpr int32_t kAbiVersion = 3;
 
 // A call returns its rows so far after this long (once it has some), so that it does not hold a libuv thread for
 // a whole batch of a slow query.
@@ -74,6 +85,9 @@ bool api_ready = false;
 
 // @duckdb/node-bindings' type tag for result externals (bindings/src/type_tags.h, ResultTypeTag).
 const napi_type_tag kResultTypeTag = {0x08F7FE3AE12345E5ULL, 0x8733310DC29372D9ULL};
+
+// This addon's type tag for pump externals.
+const napi_type_tag kPumpTypeTag = {0x6D6C667573696F6EULL, 0x70756D7000000001ULL};
 
 // Column kinds, as encoded by the JavaScript plan.
 enum Kind : int32_t { kFixed = 0, kBool = 1, kDecimal = 2, kString = 3, kList = 4, kStruct = 5 };
@@ -319,11 +333,78 @@ std::unique_ptr<Column> parse_plan(const int32_t *plan, size_t size, size_t &at)
   return column;
 }
 
+
+// The fetching thread of one streamed result and the chunks it fetched, not yet converted. Chunks are queued up to
+// `capacity`; the thread then waits for room. The pump owns a reference to the bindings' result object, so the
+// result outlives the thread; stopPump (or, as a fallback, the external's finalizer) joins the thread before the
+// reference is dropped.
+struct Pump {
+  duckdb_result *result = nullptr;
+  napi_ref result_ref = nullptr;  // touched on the JavaScript thread only
+  size_t capacity = 0;
+  std::mutex mutex;
+  std::condition_variable changed;  // a chunk queued, a chunk taken, the end, or a stop
+  std::deque<duckdb_data_chunk> chunks;
+  bool ended = false;  // no chunk will be queued any more: the result ended, failed, or the pump stopped
+  bool stop = false;
+  std::string error;  // DuckDB's error when the result failed
+  std::thread thread;
+  bool stopping = false;  // stopPump was called (JavaScript thread only)
+
+  // Asks the thread to stop and waits for it; frees the chunks no one took. Safe to call twice.
+  void halt() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stop = true;
+    }
+    changed.notify_all();
+    if (thread.joinable()) thread.join();
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto &chunk : chunks) api.destroy_data_chunk(&chunk);
+    chunks.clear();
+  }
+
+  ~Pump() { halt(); }
+};
+
+void pump_run(Pump *p) {
+  std::string error;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(p->mutex);
+      p->changed.wait(lock, [p] { return p->stop || p->chunks.size() < p->capacity; });
+      if (p->stop) break;
+    }
+    // Outside the lock: this runs DuckDB's tasks while its buffer is empty.
+    duckdb_data_chunk chunk = api.fetch_chunk(*p->result);
+    if (chunk == nullptr) {
+      const char *message = api.result_error(p->result);
+      if (message != nullptr && message[0] != '\0') error = message;
+      break;
+    }
+    if (api.data_chunk_get_size(chunk) == 0) {
+      api.destroy_data_chunk(&chunk);
+      break;
+    }
+    {
+      std::lock_guard<std::mutex> lock(p->mutex);
+      p->chunks.push_back(chunk);
+    }
+    p->changed.notify_all();
+  }
+  {
+    std::lock_guard<std::mutex> lock(p->mutex);
+    p->ended = true;
+    p->error = std::move(error);
+  }
+  p->changed.notify_all();
+}
+
 struct FetchWork {
   napi_async_work work = nullptr;
   napi_deferred deferred = nullptr;
-  napi_ref result_ref = nullptr;
-  duckdb_result *result = nullptr;
+  napi_ref pump_ref = nullptr;  // keeps the pump (and through it the result) alive during the call
+  Pump *pump = nullptr;
   std::vector<std::unique_ptr<Column>> columns;
   size_t max_rows = 0;
   size_t max_bytes = 0;
@@ -335,6 +416,31 @@ struct FetchWork {
   napi_ref cancel_ref = nullptr;
 };
 
+// The next queued chunk, waiting for one while the call may still wait: nullptr when the result ended (w->done,
+// with w->error when it failed), when JavaScript cancelled, or when the call's time budget ran out with rows in hand.
+duckdb_data_chunk next_chunk(FetchWork *w, std::chrono::steady_clock::time_point started) {
+  Pump *p = w->pump;
+  std::unique_lock<std::mutex> lock(p->mutex);
+  for (;;) {
+    if (!p->chunks.empty()) {
+      duckdb_data_chunk chunk = p->chunks.front();
+      p->chunks.pop_front();
+      lock.unlock();
+      p->changed.notify_all();
+      return chunk;
+    }
+    if (p->ended) {
+      if (!p->error.empty()) w->error = p->error;
+      w->done = true;
+      return nullptr;
+    }
+    if (w->cancel != nullptr && __atomic_load_n(w->cancel, __ATOMIC_RELAXED) != 0) return nullptr;
+    if (w->rows > 0 && std::chrono::steady_clock::now() - started >= kCallBudget) return nullptr;
+    // Woken by the pump; the timeout only bounds how late a cancel or the budget is noticed.
+    p->changed.wait_for(lock, std::chrono::milliseconds(10));
+  }
+}
+
 void fetch_execute(napi_env, void *data) {
   auto *w = static_cast<FetchWork *>(data);
   const auto started = std::chrono::steady_clock::now();
@@ -342,19 +448,9 @@ void fetch_execute(napi_env, void *data) {
     while (w->rows < w->max_rows) {
       if (w->cancel != nullptr && __atomic_load_n(w->cancel, __ATOMIC_RELAXED) != 0) break;
       if (w->rows > 0 && std::chrono::steady_clock::now() - started >= kCallBudget) break;
-      duckdb_data_chunk chunk = api.fetch_chunk(*w->result);
-      if (chunk == nullptr) {
-        const char *message = api.result_error(w->result);
-        if (message != nullptr && message[0] != '\0') w->error = message;
-        w->done = true;
-        break;
-      }
+      duckdb_data_chunk chunk = next_chunk(w, started);
+      if (chunk == nullptr) break;
       idx_t n = api.data_chunk_get_size(chunk);
-      if (n == 0) {
-        api.destroy_data_chunk(&chunk);
-        w->done = true;
-        break;
-      }
       try {
         for (size_t c = 0; c < w->columns.size(); c++) {
           duckdb_vector vector = api.data_chunk_get_vector(chunk, c);
@@ -426,7 +522,7 @@ void fetch_complete(napi_env env, napi_status status, void *data) {
     napi_create_error(env, nullptr, message, &error);
     napi_reject_deferred(env, w->deferred, error);
   }
-  napi_delete_reference(env, w->result_ref);
+  napi_delete_reference(env, w->pump_ref);
   if (w->cancel_ref != nullptr) napi_delete_reference(env, w->cancel_ref);
   napi_delete_async_work(env, w->work);
 }
@@ -541,18 +637,129 @@ napi_value accepts(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// fetchBatch(result, plan: Int32Array, maxRows, maxBytes, cancel?: Int32Array):
-//   Promise<{ rows, done, nodes } | null>
-// `done`: the result ended within this batch, so no further call is needed (one would fail). Setting cancel[0] to
-// non-zero stops the call between chunks with the rows it has.
+// The pump behind `value`, or nullptr when `value` is not one of this addon's pump externals.
+Pump *pump_of(napi_env env, napi_value value) {
+  bool tagged = false;
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return nullptr;
+  if (napi_check_object_type_tag(env, value, &kPumpTypeTag, &tagged) != napi_ok || !tagged) return nullptr;
+  void *pump = nullptr;
+  if (napi_get_value_external(env, value, &pump) != napi_ok) return nullptr;
+  return static_cast<Pump *>(pump);
+}
+
+// The fallback when JavaScript drops a pump without stopPump: stop the thread (waiting for its current fetch), then
+// release the result.
+void finalize_pump(napi_env env, void *data, void *) {
+  auto *p = static_cast<Pump *>(data);
+  p->halt();
+  if (p->result_ref != nullptr) napi_delete_reference(env, p->result_ref);
+  delete p;
+}
+
+// startPump(result, capacity): a pump external whose thread starts fetching the result's chunks at once, keeping at
+// most `capacity` of them queued. Nothing else may read the result until stopPump settles.
+napi_value start_pump(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (!api_ready) return throw_error(env, "call init(libduckdbPath) first");
+  if (argc < 2) return throw_error(env, "startPump(result, capacity)");
+  duckdb_result *result = result_of(env, argv[0]);
+  if (result == nullptr) return throw_error(env, "startPump: not a @duckdb/node-bindings result");
+  double capacity = 0;
+  napi_get_value_double(env, argv[1], &capacity);
+  auto pump = std::make_unique<Pump>();
+  pump->result = result;
+  pump->capacity = limit_of(capacity);
+  napi_value external;
+  if (napi_create_reference(env, argv[0], 1, &pump->result_ref) != napi_ok) {
+    return throw_error(env, "startPump: could not hold the result");
+  }
+  Pump *raw = pump.get();
+  if (napi_create_external(env, raw, finalize_pump, nullptr, &external) != napi_ok) {
+    napi_delete_reference(env, pump->result_ref);
+    return throw_error(env, "startPump: could not create the pump");
+  }
+  // From here the external owns the pump (its finalizer frees it).
+  pump.release();
+  if (napi_type_tag_object(env, external, &kPumpTypeTag) != napi_ok) {
+    return throw_error(env, "startPump: could not tag the pump");
+  }
+  try {
+    raw->thread = std::thread(pump_run, raw);
+  } catch (const std::exception &e) {
+    return throw_error(env, (std::string("startPump: could not start a thread: ") + e.what()).c_str());
+  }
+  return external;
+}
+
+struct StopWork {
+  napi_async_work work = nullptr;
+  napi_deferred deferred = nullptr;
+  napi_ref pump_ref = nullptr;
+  Pump *pump = nullptr;
+};
+
+void stop_execute(napi_env, void *data) { static_cast<StopWork *>(data)->pump->halt(); }
+
+void stop_complete(napi_env env, napi_status, void *data) {
+  std::unique_ptr<StopWork> w(static_cast<StopWork *>(data));
+  // The thread has ended: nothing reads the result any more, so it may be closed or collected.
+  if (w->pump->result_ref != nullptr) {
+    napi_delete_reference(env, w->pump->result_ref);
+    w->pump->result_ref = nullptr;
+  }
+  napi_delete_reference(env, w->pump_ref);
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  napi_resolve_deferred(env, w->deferred, undefined);
+  napi_delete_async_work(env, w->work);
+}
+
+// stopPump(pump): Promise<void>, settled once the pump's thread has ended (after the fetch it is in, if any) and
+// its queued chunks are freed. Later calls settle at once.
+napi_value stop_pump(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  Pump *pump = argc >= 1 ? pump_of(env, argv[0]) : nullptr;
+  if (pump == nullptr) return throw_error(env, "stopPump(pump): not a pump");
+  napi_value promise, name;
+  auto w = std::make_unique<StopWork>();
+  w->pump = pump;
+  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok) return throw_error(env, "stopPump: no promise");
+  if (pump->stopping) {
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    napi_resolve_deferred(env, w->deferred, undefined);
+    return promise;
+  }
+  if (napi_create_reference(env, argv[0], 1, &w->pump_ref) != napi_ok ||
+      napi_create_string_utf8(env, "mlfusion.duckdbStopPump", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, nullptr, name, stop_execute, stop_complete, w.get(), &w->work) != napi_ok ||
+      napi_queue_async_work(env, w->work) != napi_ok) {
+    if (w->pump_ref != nullptr) napi_delete_reference(env, w->pump_ref);
+    if (w->work != nullptr) napi_delete_async_work(env, w->work);
+    return throw_error(env, "stopPump: could not stop the pump");
+  }
+  pump->stopping = true;
+  w.release();
+  return promise;
+}
+
+// fetchBatch(pump, plan: Int32Array, maxRows, maxBytes, cancel?: Int32Array): Promise<{ rows, done, nodes } | null>
+// `done`: the result ended within this batch, so no further call is needed. Setting cancel[0] to non-zero stops
+// the call between chunks with the rows it has. One call at a time per pump.
 napi_value fetch_batch(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   if (!api_ready) return throw_error(env, "call init(libduckdbPath) first");
-  if (argc < 4) return throw_error(env, "fetchBatch(result, plan, maxRows, maxBytes, cancel?)");
-  duckdb_result *result = result_of(env, argv[0]);
-  if (result == nullptr) return throw_error(env, "fetchBatch: not a @duckdb/node-bindings result");
+  if (argc < 4) return throw_error(env, "fetchBatch(pump, plan, maxRows, maxBytes, cancel?)");
+  Pump *pump = pump_of(env, argv[0]);
+  if (pump == nullptr) return throw_error(env, "fetchBatch: not a pump (startPump)");
+  if (pump->stopping) return throw_error(env, "fetchBatch: the pump is stopped");
   napi_typedarray_type array_type;
   size_t plan_length = 0;
   void *plan_data = nullptr;
@@ -574,7 +781,7 @@ napi_value fetch_batch(napi_env env, napi_callback_info info) {
   } catch (const std::exception &e) {
     return throw_error(env, (std::string("fetchBatch: ") + e.what()).c_str());
   }
-  if (w->columns.size() != api.column_count(result)) {
+  if (w->columns.size() != api.column_count(pump->result)) {
     return throw_error(env, "fetchBatch: the plan's column count differs from the result's");
   }
   if (argc >= 5) {
@@ -598,17 +805,17 @@ napi_value fetch_batch(napi_env env, napi_callback_info info) {
       }
     }
   }
-  w->result = result;
+  w->pump = pump;
   w->max_rows = limit_of(max_rows);
   w->max_bytes = limit_of(max_bytes);
   napi_value promise, name;
-  // Keeps the result (and so its DuckDB state) alive while the worker uses it.
-  if (napi_create_reference(env, argv[0], 1, &w->result_ref) != napi_ok ||
+  // Keeps the pump (and so the result) alive while the worker uses it.
+  if (napi_create_reference(env, argv[0], 1, &w->pump_ref) != napi_ok ||
       napi_create_promise(env, &w->deferred, &promise) != napi_ok ||
       napi_create_string_utf8(env, "mlfusion.duckdbFetchBatch", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_async_work(env, nullptr, name, fetch_execute, fetch_complete, w.get(), &w->work) != napi_ok ||
       napi_queue_async_work(env, w->work) != napi_ok) {
-    if (w->result_ref != nullptr) napi_delete_reference(env, w->result_ref);
+    if (w->pump_ref != nullptr) napi_delete_reference(env, w->pump_ref);
     if (w->cancel_ref != nullptr) napi_delete_reference(env, w->cancel_ref);
     if (w->work != nullptr) napi_delete_async_work(env, w->work);
     return throw_error(env, "fetchBatch: could not start the fetch");
@@ -625,9 +832,11 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"init", nullptr, init, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"accepts", nullptr, accepts, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"startPump", nullptr, start_pump, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"stopPump", nullptr, stop_pump, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"fetchBatch", nullptr, fetch_batch, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"abiVersion", nullptr, nullptr, nullptr, nullptr, abi, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 4, properties);
+  napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;
 }

@@ -34,7 +34,8 @@ try {
 
 // biome-ignore lint/style/noProcessEnv: a build script; CXX is the usual way to choose the compiler.
 const [compiler, ...compilerArgs] = (process.env.CXX ?? "c++").trim().split(/\s+/);
-const args = [...compilerArgs, "-O2", "-std=c++17", "-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Wextra"];
+const args = [...compilerArgs, "-O2", "-std=c++17", "-shared", "-fPIC", "-fvisibility=hidden", "-pthread"];
+args.push("-Wall", "-Wextra");
 args.push(`-I${headers}`);
 if (process.platform === "darwin") args.push("-undefined", "dynamic_lookup");
 const stamp = JSON.stringify({ compiler, args, node: process.versions.node });

@@ -1,7 +1,7 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { type RecordBatch, Table, tableToIPC } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nativeAddon, nativeConversionStatus } from "../src/arrow/native-batches.js";
+import { encodePlan, nativeAddon, nativeConversionStatus, resultHandle } from "../src/arrow/native-batches.js";
 import { type BatchLimits, resultBatches } from "../src/arrow/result-batches.js";
 import { preparedWithNativeTypes } from "../src/duckdb-statement.js";
 
@@ -137,6 +137,32 @@ describe("native conversion of DuckDB results", () => {
       const started = performance.now();
       await iterator.return(undefined);
       expect(performance.now() - started).toBeLessThan(1000);
+    } finally {
+      connection.closeSync();
+    }
+  });
+
+  it("fetches on the pump's thread; a stopped pump frees the result for the connection's next statement", async () => {
+    const addon = nativeAddon();
+    if (addon === undefined) throw new Error(`the addon is not loaded: ${JSON.stringify(nativeConversionStatus())}`);
+    const connection = await instance.connect();
+    try {
+      const prepared = await preparedWithNativeTypes(connection, "SELECT i FROM range(0, 1000000) r(i)");
+      const result = await prepared.statement.stream();
+      const handle = resultHandle(result);
+      const plan = encodePlan(prepared.kinds);
+      // Only a pump is read from, never the result itself (the pump's thread owns it).
+      expect(() => addon.fetchBatch(handle as never, plan, 10, 1 << 30)).toThrow(/not a pump/);
+      const pump = addon.startPump(handle, 4);
+      const first = await addon.fetchBatch(pump, plan, 4096, 1 << 30);
+      const second = await addon.fetchBatch(pump, plan, 4096, 1 << 30);
+      expect([first?.rows, first?.done, second?.rows]).toEqual([4096, false, 4096]);
+      await addon.stopPump(pump);
+      await addon.stopPump(pump); // settles at once
+      expect(() => addon.fetchBatch(pump, plan, 10, 1 << 30)).toThrow(/stopped/);
+      // The abandoned result ends when the connection runs its next statement.
+      const next = await connection.runAndReadAll("SELECT 42 AS answer");
+      expect(next.getRows()).toEqual([[42]]);
     } finally {
       connection.closeSync();
     }

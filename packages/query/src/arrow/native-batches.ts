@@ -21,11 +21,15 @@ import {
 import { arrowTypeOf, type NativeKind } from "./native-kinds.js";
 import type { BatchLimits } from "./result-batches.js";
 
+/** A result's fetching thread in the addon (an external); see `NativeAddon.startPump`. */
+export type NativePump = { readonly __nativePump: unique symbol };
+
 /**
- * The native conversion (packages/query/native/duckdb_arrow.cc, built by `npm run build`): a worker thread fetches
- * a result's chunks and copies them into Arrow buffers, a whole batch per call, so neither the per-chunk fetch
- * round trips nor the copy run on the event loop. `resultBatches` uses it when it is built; the JavaScript builders
- * remain for machines without a C++ compiler.
+ * The native conversion (packages/query/native/duckdb_arrow.cc, built by `npm run build`): a thread of the addon
+ * fetches a result's chunks as fast as DuckDB produces them (the "pump"), and a libuv worker copies them into Arrow
+ * buffers, a whole batch per call, so neither the per-chunk fetch round trips nor the copy run on the event loop,
+ * and DuckDB's scan never waits for the conversion. `resultBatches` uses it when it is built; the JavaScript
+ * builders remain for machines without a C++ compiler.
  */
 export interface NativeAddon {
   /** Bumped by the addon whenever its calls change (duckdb_arrow.cc, kAbiVersion). */
@@ -33,8 +37,16 @@ export interface NativeAddon {
   init(libduckdbPath: string): void;
   /** Whether `result` is a result handle the addon can read (the bindings' type tag). */
   accepts(result: duckdb.Result): boolean;
+  /**
+   * Starts fetching `result` on a thread of the addon, keeping at most `capacity` chunks queued. Nothing else may
+   * read the result until `stopPump` settles.
+   */
+  startPump(result: duckdb.Result, capacity: number): NativePump;
+  /** Ends the pump's thread (after the fetch it is in) and frees its queued chunks; the result may then be closed. */
+  stopPump(pump: NativePump): Promise<void>;
+  /** One batch of at most `maxRows` rows or about `maxBytes` bytes from the pump's queue; null at the end. */
   fetchBatch(
-    result: duckdb.Result,
+    pump: NativePump,
     plan: Int32Array,
     maxRows: number,
     maxBytes: number,
@@ -43,7 +55,7 @@ export interface NativeAddon {
 }
 
 /** The addon's calls this module makes. */
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 /**
  * The @duckdb/node-bindings version the addon was written and tested against: it reads the bindings' result
  * handle (an external holding `duckdb_result*`), so any other version falls back to the JavaScript builders.
@@ -249,14 +261,15 @@ export async function* nativeResultBatches(
   checkpoint: () => void,
   limits: BatchLimits,
 ): AsyncGenerator<RecordBatch> {
-  const handle = resultHandle(result);
   const plan = encodePlan(kinds);
   // Set when the consumer stops: the call in flight returns at its next chunk instead of filling a whole batch.
   const cancel = new Int32Array(1);
-  const fetch = () => native.fetchBatch(handle, plan, limits.maxRows, limits.maxBytes, cancel);
   checkpoint();
-  let pending: Promise<NativeBatch | null> = fetch();
+  const pump = native.startPump(resultHandle(result), pumpCapacity(limits));
+  const fetch = () => native.fetchBatch(pump, plan, limits.maxRows, limits.maxBytes, cancel);
+  let pending: Promise<NativeBatch | null> = Promise.resolve(null);
   try {
+    pending = fetch();
     for (;;) {
       checkpoint();
       let batch: NativeBatch | null;
@@ -280,11 +293,22 @@ export async function* nativeResultBatches(
       yield new RecordBatch(schema, data);
     }
   } finally {
-    // Stop, then settle, the call still in flight before the caller closes the connection under it.
+    // Stop, then settle, the call still in flight, and end the pump's thread, before the caller closes the result
+    // or runs another statement on its connection.
     cancel[0] = 1;
     await pending.then(
       () => undefined,
       () => undefined,
     );
+    await native.stopPump(pump);
   }
+}
+
+/**
+ * How many chunks the pump may queue ahead of the conversion: two batches' worth of rows. Chunks hold at most 2,048
+ * rows, so this also bounds the pump's memory to about two batches of DuckDB vectors.
+ */
+function pumpCapacity(limits: BatchLimits): number {
+  const perBatch = Number.isFinite(limits.maxRows) ? Math.ceil(limits.maxRows / 2048) : 64;
+  return Math.max(4, Math.min(2 * perBatch, 128));
 }
