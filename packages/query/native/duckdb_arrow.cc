@@ -74,7 +74,7 @@ struct DuckDBApi {
 
 // Bumped whenever fetchBatch's arguments, plan encoding or output change; native-batches.ts checks it, so a stale
 // build is never used with a newer plan.
-constexpr int32_t kAbiVersion = 3;
+constexpr int32_t kAbiVersion = 4;
 
 // A call returns its rows so far after this long (once it has some), so that it does not hold a libuv thread for
 // a whole batch of a slow query.
@@ -92,13 +92,112 @@ const napi_type_tag kPumpTypeTag = {0x6D6C667573696F6EULL, 0x70756D7000000001ULL
 // Column kinds, as encoded by the JavaScript plan.
 enum Kind : int32_t { kFixed = 0, kBool = 1, kDecimal = 2, kString = 3, kList = 4, kStruct = 5 };
 
-// A growable malloc'd buffer whose memory is handed to JavaScript as an external ArrayBuffer.
+// Recycled memory for batch buffers of at least kMinBlock bytes, in power-of-two size classes. Batch buffers are
+// allocated on a libuv worker and freed on the JavaScript thread when V8 collects their ArrayBuffers; with malloc
+// alone every batch paid for that hand-over: glibc returned the freed blocks to the kernel (madvise), and the next
+// batch faulted fresh zeroed pages in again. At most kMaxPooledBytes stay pooled; the rest is freed.
+class BlockPool {
+ public:
+  static constexpr size_t kMinBlock = size_t(64) << 10;
+  static constexpr size_t kMaxBlock = size_t(16) << 20;
+  static constexpr size_t kMaxPooledBytes = size_t(64) << 20;
+
+  // The size class for `bytes` (a power of two, at least kMinBlock), or 0 when `bytes` is outside the pooled range.
+  static size_t class_of(size_t bytes) {
+    if (bytes < kMinBlock || bytes > kMaxBlock) return 0;
+    size_t size = kMinBlock;
+    while (size < bytes) size <<= 1;
+    return size;
+  }
+
+  // A block of exactly `size` bytes (a class size): a recycled one when there is one.
+  void *take(size_t size) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto &list = free_[index_of(size)];
+      if (!list.empty()) {
+        void *block = list.back();
+        list.pop_back();
+        pooled_ -= size;
+        return block;
+      }
+    }
+    void *block = std::malloc(size);
+    if (block == nullptr) throw std::bad_alloc();
+    return block;
+  }
+
+  // Takes back a block of `size` bytes (a class size), or frees it when the pool is full.
+  void give(void *block, size_t size) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (pooled_ + size <= kMaxPooledBytes) {
+        free_[index_of(size)].push_back(block);
+        pooled_ += size;
+        return;
+      }
+    }
+    std::free(block);
+  }
+
+ private:
+  static size_t index_of(size_t size) {
+    size_t i = 0;
+    while ((kMinBlock << i) < size) i++;
+    return i;
+  }
+  std::mutex mutex_;
+  std::vector<void *> free_[9];  // 64 KiB .. 16 MiB
+  size_t pooled_ = 0;
+};
+
+BlockPool block_pool;
+
+// Frees memory of a Buffer: `capacity` tells whether it is a pooled block.
+void release_block(void *data, size_t capacity) {
+  if (data == nullptr) return;
+  if (BlockPool::class_of(capacity) == capacity) {
+    block_pool.give(data, capacity);
+  } else {
+    std::free(data);
+  }
+}
+
+// A growable buffer whose memory is handed to JavaScript as an external ArrayBuffer. Small buffers are malloc'd;
+// from BlockPool::kMinBlock up to kMaxBlock they are pooled blocks (capacity is then the block's class size).
 struct Buffer {
   uint8_t *data = nullptr;
   size_t length = 0;
   size_t capacity = 0;
 
-  ~Buffer() { std::free(data); }
+  ~Buffer() { release_block(data, capacity); }
+
+  // Capacity for at least `bytes` in total, so that growing to that size copies nothing.
+  void reserve(size_t bytes) {
+    if (bytes <= capacity) return;
+    size_t block = BlockPool::class_of(bytes);
+    if (block == 0) {
+      if (BlockPool::class_of(capacity) == capacity && capacity != 0) {
+        // From a pooled block to a malloc'd one (past kMaxBlock).
+        auto *moved = static_cast<uint8_t *>(std::malloc(bytes));
+        if (moved == nullptr) throw std::bad_alloc();
+        if (length > 0) std::memcpy(moved, data, length);
+        release_block(data, capacity);
+        data = moved;
+      } else {
+        auto *moved = static_cast<uint8_t *>(std::realloc(data, bytes));
+        if (moved == nullptr) throw std::bad_alloc();
+        data = moved;
+      }
+      capacity = bytes;
+      return;
+    }
+    auto *moved = static_cast<uint8_t *>(block_pool.take(block));
+    if (length > 0) std::memcpy(moved, data, length);
+    release_block(data, capacity);
+    data = moved;
+    capacity = block;
+  }
 
   // Room for `extra` more bytes; new bytes are not initialised.
   uint8_t *grow(size_t extra) {
@@ -106,22 +205,15 @@ struct Buffer {
     if (needed > capacity) {
       size_t next = std::max<size_t>(capacity * 2, 256);
       while (next < needed) next *= 2;
-      auto *moved = static_cast<uint8_t *>(std::realloc(data, next));
-      if (moved == nullptr) throw std::bad_alloc();
-      data = moved;
-      capacity = next;
+      reserve(next);
     }
     uint8_t *at = data + length;
     length = needed;
     return at;
   }
 
-  // Gives up the memory (the caller frees it with std::free), shrunk to its length: V8 accounts only the length.
+  // Gives up the memory; the caller frees it with release_block(data, capacity) (capacity as it was before).
   uint8_t *release() {
-    if (data != nullptr && capacity > length + 4096) {
-      auto *shrunk = static_cast<uint8_t *>(std::realloc(data, length));
-      if (shrunk != nullptr) data = shrunk;
-    }
     uint8_t *out = data;
     data = nullptr;
     length = capacity = 0;
@@ -474,7 +566,8 @@ void fetch_execute(napi_env, void *data) {
   }
 }
 
-void free_buffer(napi_env, void *data, void *) { std::free(data); }
+// The ArrayBuffer's finalizer: `hint` carries the block's capacity.
+void free_buffer(napi_env, void *data, void *hint) { release_block(data, reinterpret_cast<size_t>(hint)); }
 
 napi_value to_array_buffer(napi_env env, Buffer &buffer) {
   napi_value out;
@@ -483,13 +576,16 @@ napi_value to_array_buffer(napi_env env, Buffer &buffer) {
     return out;
   }
   size_t length = buffer.length;
+  size_t capacity = buffer.capacity;
   uint8_t *data = buffer.release();
-  if (napi_create_external_arraybuffer(env, data, length, free_buffer, nullptr, &out) != napi_ok) {
+  // V8 accounts `length` bytes; a pooled block's unused tail is at most half of it.
+  if (napi_create_external_arraybuffer(env, data, length, free_buffer, reinterpret_cast<void *>(capacity), &out) !=
+      napi_ok) {
     // Runtimes without external buffers: copy.
     void *copy = nullptr;
     napi_status made = napi_create_arraybuffer(env, length, &copy, &out);
     if (made == napi_ok && copy != nullptr) std::memcpy(copy, data, length);
-    std::free(data);
+    release_block(data, capacity);
     if (made != napi_ok || copy == nullptr) throw std::bad_alloc();
   }
   return out;
@@ -824,6 +920,30 @@ napi_value fetch_batch(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+// release(arrayBuffers: ArrayBuffer[]): detaches each ArrayBuffer (fetchBatch's, already sent), so that V8 drops its
+// memory now and the block goes back to the pool for the next batch, instead of waiting for a garbage collection.
+// Anything else in the array is skipped.
+napi_value release(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool is_array = false;
+  if (argc < 1 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array) {
+    return throw_error(env, "release(arrayBuffers: ArrayBuffer[])");
+  }
+  uint32_t count = 0;
+  napi_get_array_length(env, argv[0], &count);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    bool is_buffer = false, detached = true;
+    if (napi_get_element(env, argv[0], i, &item) != napi_ok) continue;
+    if (napi_is_arraybuffer(env, item, &is_buffer) != napi_ok || !is_buffer) continue;
+    if (napi_is_detached_arraybuffer(env, item, &detached) != napi_ok || detached) continue;
+    napi_detach_arraybuffer(env, item);
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -836,6 +956,7 @@ NAPI_MODULE_INIT() {
       {"stopPump", nullptr, stop_pump, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"fetchBatch", nullptr, fetch_batch, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"abiVersion", nullptr, nullptr, nullptr, nullptr, abi, napi_default, nullptr},
+      {"release", nullptr, release, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

@@ -1,8 +1,9 @@
 import type { DuckDBResult } from "@duckdb/node-api";
 import { FusionError } from "@mlfusion/core";
 import type { RecordBatch, Schema } from "apache-arrow";
+import { BatchMemory, nativeAddon } from "./arrow/native-batches.js";
 import type { NativeKind } from "./arrow/native-kinds.js";
-import { resultBatches } from "./arrow/result-batches.js";
+import { DEFAULT_BATCH_LIMITS, resultBatches } from "./arrow/result-batches.js";
 import type { QueryGuard } from "./query-guard.js";
 import type { DatasetScan } from "./query-plan.js";
 
@@ -14,6 +15,13 @@ export interface QueryResult extends AsyncIterable<RecordBatch> {
   readonly schema: Schema;
   readonly scans: readonly DatasetScan[];
   close(): void;
+  /**
+   * Hands back the memory of batches already written out, given the byte chunks they were written as (e.g. the
+   * Flight frames of a batch, once the socket took them): the ArrayBuffers under `chunks` that this result created
+   * are detached and reused for its next batches. Optional to call; other buffers are left alone. Only for batches
+   * nothing reads any more: reading them afterwards fails.
+   */
+  recycle(chunks: readonly Uint8Array[]): void;
 }
 
 /** A result with a schema and no rows (a prepared-only query). */
@@ -29,6 +37,7 @@ export function emptyResult(schema: Schema, scans: DatasetScan[], close: () => v
     schema,
     scans,
     close: once,
+    recycle: () => undefined,
     [Symbol.asyncIterator]: () => {
       once();
       return emptyIterator();
@@ -64,15 +73,17 @@ export function streamingResult(
     if (closed) throw new FusionError("CANCELLED", "The query result was closed while it was being read.");
     guard.check();
   };
+  const memory = new BatchMemory(nativeAddon());
   return {
     schema,
     scans,
     close: once,
+    recycle: (chunks) => memory.recycle(chunks),
     async *[Symbol.asyncIterator]() {
       if (started) throw new FusionError("INVALID_ARGUMENT", "A query result can be iterated only once.");
       started = true;
       try {
-        yield* resultBatches(stream, schema, kinds, checkpoint);
+        yield* resultBatches(stream, schema, kinds, checkpoint, DEFAULT_BATCH_LIMITS, true, memory);
         guard.check();
         finished = true;
       } catch (error) {

@@ -1,7 +1,13 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { type RecordBatch, Table, tableToIPC } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodePlan, nativeAddon, nativeConversionStatus, resultHandle } from "../src/arrow/native-batches.js";
+import {
+  BatchMemory,
+  encodePlan,
+  nativeAddon,
+  nativeConversionStatus,
+  resultHandle,
+} from "../src/arrow/native-batches.js";
 import { type BatchLimits, resultBatches } from "../src/arrow/result-batches.js";
 import { preparedWithNativeTypes } from "../src/duckdb-statement.js";
 
@@ -163,6 +169,48 @@ describe("native conversion of DuckDB results", () => {
       // The abandoned result ends when the connection runs its next statement.
       const next = await connection.runAndReadAll("SELECT 42 AS answer");
       expect(next.getRows()).toEqual([[42]]);
+    } finally {
+      connection.closeSync();
+    }
+  });
+
+  it("recycles the buffers of batches written out: they are detached, later batches stay intact", async () => {
+    const sql =
+      "SELECT i, 'row ' || i::VARCHAR AS s, CASE WHEN i % 7 = 0 THEN NULL ELSE i * 0.5 END AS x FROM range(0, 60000) r(i)";
+    const limits = { maxRows: 4096, maxBytes: 1 << 30 };
+    const expected = rowsOf(await convert(sql, false, limits));
+    const connection = await instance.connect();
+    try {
+      const prepared = await preparedWithNativeTypes(connection, sql);
+      const result = await prepared.statement.stream();
+      const memory = new BatchMemory(nativeAddon());
+      const foreign = new Uint8Array(16).fill(7);
+      const seen: string[] = [];
+      let recycled = 0;
+      for await (const batch of resultBatches(
+        result,
+        prepared.schema,
+        prepared.kinds,
+        () => {},
+        limits,
+        true,
+        memory,
+      )) {
+        // Read the batch, then hand back its buffers as a sender would after writing them out.
+        seen.push(...rowsOf([batch]));
+        const chunks = batch.data.children.flatMap((child) =>
+          [child.values, child.valueOffsets, child.nullBitmap]
+            .filter((view): view is NonNullable<typeof view> => view !== undefined && view.byteLength > 0)
+            .map((view) => new Uint8Array(view.buffer, view.byteOffset, view.byteLength)),
+        );
+        memory.recycle([...chunks, foreign]);
+        for (const chunk of chunks) expect(chunk.buffer.byteLength).toBe(0);
+        recycled += chunks.length;
+        memory.recycle(chunks); // twice: nothing left to detach
+      }
+      expect(foreign.every((b) => b === 7)).toBe(true);
+      expect(recycled).toBeGreaterThan(30);
+      expect(seen).toEqual(expected);
     } finally {
       connection.closeSync();
     }

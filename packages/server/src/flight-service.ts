@@ -194,7 +194,7 @@ export function createFlightHandlers(
         if (flightSql !== undefined && sql !== undefined) {
           const result = await flightSql.execute(sql, call.signal);
           try {
-            await sendFrames(call, encodeRecordBatches(result.schema, result));
+            await sendFrames(call, encodeRecordBatches(result.schema, result), result.recycle?.bind(result));
           } finally {
             result.close?.();
           }
@@ -254,7 +254,8 @@ async function runQuery(engine: QueryEngine | undefined, request: QueryRequest, 
   }
   const result = await engine.query(request.sql, { signal: call.signal, tableNames: request.tableNames });
   try {
-    await sendFrames(call, encodeRecordBatches(result.schema, result));
+    // Each batch's memory is reused for the next once its frames are on the socket (QueryResult.recycle).
+    await sendFrames(call, encodeRecordBatches(result.schema, result), (frame) => result.recycle(frame));
   } finally {
     result.close();
   }

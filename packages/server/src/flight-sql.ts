@@ -192,11 +192,20 @@ export class FlightSqlService {
     });
   }
 
-  /** DoGet: runs what a ticket names. The result is closed by the caller via `close` when present. */
+  /**
+   * DoGet: runs what a ticket names. The result is closed by the caller via `close` when present; `recycle`, when
+   * present, takes back the memory of frames already sent (QueryResult.recycle).
+   */
   async execute(
     command: FlightSqlCommand,
     signal: AbortSignal,
-  ): Promise<AsyncIterable<RecordBatch> & { schema: Schema; close?: () => void }> {
+  ): Promise<
+    AsyncIterable<RecordBatch> & {
+      schema: Schema;
+      close?: () => void;
+      recycle?: (chunks: readonly Uint8Array[]) => void;
+    }
+  > {
     switch (command.name) {
       case "TicketStatementQuery": {
         let sql = Buffer.from(decode(TicketStatementQuerySchema, command).statementHandle).toString("utf8");

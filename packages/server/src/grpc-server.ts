@@ -26,8 +26,12 @@ export interface GrpcCall {
   readonly signal: AbortSignal;
   /** The request messages in order. Reading is what pulls data from the network (backpressure). */
   messages(): AsyncGenerator<Buffer>;
-  /** Sends one response message (frame chunks, prefix included); resolves once the stream accepts more. */
-  send(frame: readonly Uint8Array[]): Promise<void>;
+  /**
+   * Sends one response message (frame chunks, prefix included); resolves once the stream accepts more.
+   * `onWritten` runs once the socket has taken every chunk (never if the call ends first): the chunks' memory may
+   * then be reused.
+   */
+  send(frame: readonly Uint8Array[], onWritten?: () => void): Promise<void>;
   /** Adds a response header (initial metadata); only before the first send. */
   setResponseHeader(name: string, value: string): void;
   /** Sends the response headers now, even if no message follows (clients may read them before any message). */
@@ -213,7 +217,7 @@ class ActiveCall implements GrpcCall {
     this.signal.throwIfAborted();
   }
 
-  async send(frame: readonly Uint8Array[]): Promise<void> {
+  async send(frame: readonly Uint8Array[], onWritten?: () => void): Promise<void> {
     this.signal.throwIfAborted();
     if (this.finished || this.stream.destroyed) {
       throw new FusionError("CANCELLED", "The call already ended.");
@@ -221,7 +225,15 @@ class ActiveCall implements GrpcCall {
     this.sendHeaders();
     let writable = true;
     this.stream.cork();
-    for (const chunk of frame) writable = this.stream.write(chunk);
+    const last = frame.length - 1;
+    for (let i = 0; i < last; i++) writable = this.stream.write(frame[i]);
+    // HTTP/2 stream writes complete in order, after nghttp2 has written their bytes to the socket.
+    if (last >= 0) {
+      writable = this.stream.write(
+        frame[last],
+        onWritten === undefined ? undefined : (error?: Error | null) => (error ? undefined : onWritten()),
+      );
+    }
     this.stream.uncork();
     if (!writable) await this.drained();
   }

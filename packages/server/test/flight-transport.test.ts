@@ -110,6 +110,53 @@ describe("deadlines and cancellation", () => {
     }
   });
 
+  test("a query result of many batches arrives intact while each batch's memory is reused once sent", async () => {
+    const dir = await createTempDir("flight-recycle-");
+    const queryEngine = createQueryEngine({
+      catalog: createDeltaCatalog({ dataRoot: dir.path }),
+      config: { timeoutMs: 60_000 },
+    });
+    const server = await startFlightServer({ catalog: createDeltaDatasetCatalog(dir.path), queryEngine, port: 0 });
+    try {
+      // ~20 batches: a batch recycled before its bytes were written would carry a later batch's values. The client
+      // pauses at first so that HTTP/2 flow control holds sent frames back in the server's queue.
+      const out = await flightPython(
+        server.url,
+        `
+import pyarrow.compute as pc
+from flight_fusion.flight_requests import query_ticket
+sql = "SELECT i, 'row ' || i::VARCHAR AS s, CASE WHEN i % 7 = 0 THEN NULL ELSE i * 0.5 END AS x FROM range(0, 2000000) r(i)"
+reader = client.do_get(query_ticket(sql, []))
+batches = 0
+ok = True
+expected_start = 0
+import time
+for chunk in reader:
+    b = chunk.data
+    batches += 1
+    if batches <= 6:
+        time.sleep(0.05)
+    i = b.column("i")
+    ok = ok and pc.all(pc.equal(i, pa.array(range(expected_start, expected_start + b.num_rows), pa.int64()))).as_py()
+    ok = ok and pc.all(pc.equal(b.column("s"), pc.binary_join_element_wise("row ", pc.cast(i, pa.string()), ""))).as_py()
+    x = b.column("x")
+    ok = ok and x.null_count == sum(1 for v in range(expected_start, expected_start + b.num_rows) if v % 7 == 0)
+    ok = ok and pc.all(pc.equal(pc.drop_null(x), pc.multiply(pc.filter(pc.cast(i, pa.float64()), pc.is_valid(x)), 0.5))).as_py()
+    expected_start += b.num_rows
+print(json.dumps({"rows": expected_start, "batches": batches, "ok": ok}))
+`,
+      );
+      const result = lastJson<{ rows: number; batches: number; ok: boolean }>(out);
+      expect(result.rows).toBe(2_000_000);
+      expect(result.batches).toBeGreaterThan(10);
+      expect(result.ok).toBe(true);
+    } finally {
+      await server.close();
+      await queryEngine.close();
+      await dir.close();
+    }
+  });
+
   test("a client that abandons a DoGet mid-stream ends the call and frees its query at once", async () => {
     const dir = await createTempDir("flight-abandon-");
     const queryEngine = createQueryEngine({

@@ -44,6 +44,11 @@ export interface NativeAddon {
   startPump(result: duckdb.Result, capacity: number): NativePump;
   /** Ends the pump's thread (after the fetch it is in) and frees its queued chunks; the result may then be closed. */
   stopPump(pump: NativePump): Promise<void>;
+  /**
+   * Detaches these ArrayBuffers (fetchBatch's, of batches already written out): V8 drops their memory at once and
+   * the addon reuses it for the next batches, instead of both waiting for a garbage collection.
+   */
+  release(buffers: ArrayBuffer[]): void;
   /** One batch of at most `maxRows` rows or about `maxBytes` bytes from the pump's queue; null at the end. */
   fetchBatch(
     pump: NativePump,
@@ -55,7 +60,7 @@ export interface NativeAddon {
 }
 
 /** The addon's calls this module makes. */
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 /**
  * The @duckdb/node-bindings version the addon was written and tested against: it reads the bindings' result
  * handle (an external holding `duckdb_result*`), so any other version falls back to the JavaScript builders.
@@ -145,6 +150,38 @@ export function resultHandle(result: DuckDBResult): duckdb.Result {
 export function nativeAddon(): NativeAddon | undefined {
   nativeConversionStatus();
   return addon;
+}
+
+/**
+ * The ArrayBuffers a result's native batches are built on, held weakly. A consumer that has written a batch out (a
+ * DoGet, once the bytes are on the socket) hands them back with `recycle`; they are then detached and their memory
+ * is reused by the next batches. Without that, a 1M-row result leaves ~40 MB of ArrayBuffers to V8, whose external
+ * memory accounting then runs about one major garbage collection per result (measured: 15 full collections in 16
+ * transfers, 2 with recycling), and the blocks come back only after it.
+ */
+export class BatchMemory {
+  private readonly ours = new WeakSet<ArrayBuffer>();
+
+  constructor(private readonly native: NativeAddon | undefined) {}
+
+  /** Records a buffer of a batch this result produced. */
+  adopt(buffer: ArrayBuffer | null): void {
+    if (buffer !== null) this.ours.add(buffer);
+  }
+
+  /**
+   * Detaches the ArrayBuffers under `chunks` that this result produced (views of batches nothing reads any more);
+   * other buffers are left alone. The batches built on them are unreadable afterwards.
+   */
+  recycle(chunks: readonly Uint8Array[]): void {
+    if (this.native === undefined) return;
+    const mine: ArrayBuffer[] = [];
+    for (const chunk of chunks) {
+      const buffer = chunk.buffer;
+      if (buffer instanceof ArrayBuffer && this.ours.delete(buffer)) mine.push(buffer);
+    }
+    if (mine.length > 0) this.native.release(mine);
+  }
 }
 
 enum PlanKind {
@@ -260,6 +297,7 @@ export async function* nativeResultBatches(
   kinds: readonly NativeKind[],
   checkpoint: () => void,
   limits: BatchLimits,
+  memory?: BatchMemory,
 ): AsyncGenerator<RecordBatch> {
   const plan = encodePlan(kinds);
   // Set when the consumer stops: the call in flight returns at its next chunk instead of filling a whole batch.
@@ -283,6 +321,13 @@ export async function* nativeResultBatches(
       if (batch === null) break;
       checkpoint();
       pending = batch.done ? Promise.resolve(null) : fetch();
+      if (memory !== undefined) {
+        for (const node of batch.nodes) {
+          memory.adopt(node.validity);
+          memory.adopt(node.values);
+          memory.adopt(node.offsets);
+        }
+      }
       const cursor = { at: 0 };
       const children = schema.fields.map((field, i) => {
         const kind = kinds[i];

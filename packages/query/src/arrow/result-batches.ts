@@ -2,7 +2,7 @@ import type { DuckDBResult } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
 import { Field, makeData, RecordBatch, Schema, Struct } from "apache-arrow";
 import { type ColumnBuilder, createColumnBuilder } from "./column-builders.js";
-import { nativeAddon, nativeResultBatches, resultHandle } from "./native-batches.js";
+import { type BatchMemory, nativeAddon, nativeResultBatches, resultHandle } from "./native-batches.js";
 import { arrowTypeOf, type NativeKind } from "./native-kinds.js";
 
 /** Batches are cut at this many rows or bytes, whichever comes first (roughly 1-4 MB per batch). */
@@ -24,7 +24,8 @@ export function resultSchema(names: readonly string[], kinds: readonly NativeKin
 /**
  * Streams a DuckDB result as Arrow RecordBatches, one batch per `limits`. `checkpoint` runs before every fetch
  * (deadline and cancellation checks). The native conversion does the work when it is built (`native` true, the
- * default); otherwise, or with `native` false, the JavaScript builders below.
+ * default); otherwise, or with `native` false, the JavaScript builders below. `memory` learns the buffers of native
+ * batches, so that a consumer can recycle them once written out.
  */
 export async function* resultBatches(
   result: DuckDBResult,
@@ -33,10 +34,11 @@ export async function* resultBatches(
   checkpoint: () => void,
   limits: BatchLimits = DEFAULT_BATCH_LIMITS,
   native = true,
+  memory?: BatchMemory,
 ): AsyncGenerator<RecordBatch> {
   const addon = native ? nativeAddon() : undefined;
   if (addon?.accepts(resultHandle(result)) === true) {
-    yield* nativeResultBatches(addon, result, schema, kinds, checkpoint, limits);
+    yield* nativeResultBatches(addon, result, schema, kinds, checkpoint, limits, memory);
     return;
   }
   yield* javascriptResultBatches(result, schema, kinds, checkpoint, limits);
