@@ -509,7 +509,8 @@ struct FetchWork {
 };
 
 // The next queued chunk, waiting for one while the call may still wait: nullptr when the result ended (w->done,
-// with w->error when it failed), when JavaScript cancelled, or when the call's time budget ran out with rows in hand.
+// with w->error when it failed), when JavaScript cancelled, or when the call's time budget ran out (with or without
+// rows: a slow query must not hold a libuv worker, which file reads and DuckDB's other calls share).
 duckdb_data_chunk next_chunk(FetchWork *w, std::chrono::steady_clock::time_point started) {
   Pump *p = w->pump;
   std::unique_lock<std::mutex> lock(p->mutex);
@@ -527,7 +528,7 @@ duckdb_data_chunk next_chunk(FetchWork *w, std::chrono::steady_clock::time_point
       return nullptr;
     }
     if (w->cancel != nullptr && __atomic_load_n(w->cancel, __ATOMIC_RELAXED) != 0) return nullptr;
-    if (w->rows > 0 && std::chrono::steady_clock::now() - started >= kCallBudget) return nullptr;
+    if (std::chrono::steady_clock::now() - started >= kCallBudget) return nullptr;
     // Woken by the pump; the timeout only bounds how late a cancel or the budget is noticed.
     p->changed.wait_for(lock, std::chrono::milliseconds(10));
   }
@@ -579,14 +580,18 @@ napi_value to_array_buffer(napi_env env, Buffer &buffer) {
   size_t capacity = buffer.capacity;
   uint8_t *data = buffer.release();
   // V8 accounts `length` bytes; a pooled block's unused tail is at most half of it.
-  if (napi_create_external_arraybuffer(env, data, length, free_buffer, reinterpret_cast<void *>(capacity), &out) !=
-      napi_ok) {
-    // Runtimes without external buffers: copy.
+  napi_status status =
+      napi_create_external_arraybuffer(env, data, length, free_buffer, reinterpret_cast<void *>(capacity), &out);
+  if (status == napi_no_external_buffers_allowed) {
+    // Runtimes without external buffers: copy. Node has not taken the memory in this case.
     void *copy = nullptr;
     napi_status made = napi_create_arraybuffer(env, length, &copy, &out);
     if (made == napi_ok && copy != nullptr) std::memcpy(copy, data, length);
     release_block(data, capacity);
     if (made != napi_ok || copy == nullptr) throw std::bad_alloc();
+  } else if (status != napi_ok) {
+    // Node may already have run the finalizer (a buffer over its maximum length): the memory is not ours any more.
+    throw std::runtime_error("could not hand a batch buffer to JavaScript");
   }
   return out;
 }
@@ -632,7 +637,7 @@ void settle(napi_env env, napi_status status, FetchWork &work) {
     napi_create_string_utf8(env, text.c_str(), text.size(), &message);
     napi_create_error(env, nullptr, message, &outcome);
     napi_reject_deferred(env, w->deferred, outcome);
-  } else if (w->rows == 0) {
+  } else if (w->rows == 0 && w->done) {
     napi_get_null(env, &outcome);
     napi_resolve_deferred(env, w->deferred, outcome);
   } else {
@@ -744,13 +749,50 @@ Pump *pump_of(napi_env env, napi_value value) {
   return static_cast<Pump *>(pump);
 }
 
-// The fallback when JavaScript drops a pump without stopPump: stop the thread (waiting for its current fetch), then
-// release the result.
-void finalize_pump(napi_env env, void *data, void *) {
-  auto *p = static_cast<Pump *>(data);
-  p->halt();
+struct FinalizeWork {
+  napi_async_work work = nullptr;
+  Pump *pump = nullptr;
+};
+
+// Frees a stopped pump on the JavaScript thread: drops the result, then the pump.
+void free_pump(napi_env env, Pump *p) {
   if (p->result_ref != nullptr) napi_delete_reference(env, p->result_ref);
   delete p;
+}
+
+// The fallback when JavaScript drops a pump without stopPump (an iterator abandoned without return()). The thread
+// may be inside a long fetch, so it is joined on a libuv worker, not on the JavaScript thread; the result is
+// released once it has ended.
+void finalize_pump(napi_env env, void *data, void *) {
+  auto *p = static_cast<Pump *>(data);
+  if (!p->thread.joinable()) {
+    free_pump(env, p);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(p->mutex);
+    p->stop = true;
+  }
+  p->changed.notify_all();
+  auto *w = new (std::nothrow) FinalizeWork();
+  napi_value name;
+  if (w != nullptr && napi_create_string_utf8(env, "mlfusion.duckdbFreePump", NAPI_AUTO_LENGTH, &name) == napi_ok &&
+      napi_create_async_work(
+          env, nullptr, name, [](napi_env, void *d) { static_cast<FinalizeWork *>(d)->pump->halt(); },
+          [](napi_env env, napi_status, void *d) {
+            std::unique_ptr<FinalizeWork> work(static_cast<FinalizeWork *>(d));
+            free_pump(env, work->pump);
+            napi_delete_async_work(env, work->work);
+          },
+          w, &w->work) == napi_ok) {
+    w->pump = p;
+    if (napi_queue_async_work(env, w->work) == napi_ok) return;
+    napi_delete_async_work(env, w->work);
+  }
+  delete w;
+  // No worker to hand it to (the environment is shutting down): stop it here.
+  p->halt();
+  free_pump(env, p);
 }
 
 // startPump(result, capacity): a pump external whose thread starts fetching the result's chunks at once, keeping at

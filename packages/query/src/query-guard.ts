@@ -6,6 +6,8 @@ import { fromDuckDBError } from "./query-errors.js";
 export interface QueryGuard {
   check(): void;
   translate(error: unknown, sql: string): FusionError;
+  /** Interrupts DuckDB's work on the query without recording a reason (its consumer stopped reading). */
+  halt(): void;
   dispose(): void;
 }
 
@@ -42,6 +44,7 @@ export function createGuard(
       if (error !== undefined) throw error;
     },
     translate: (error, sql) => stopped() ?? fromDuckDBError(error, sql),
+    halt: () => connection.interrupt(),
     dispose: () => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);

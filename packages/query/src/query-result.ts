@@ -65,6 +65,9 @@ export function streamingResult(
   const once = () => {
     if (!closed) {
       closed = true;
+      // Closed while rows are still coming: stop DuckDB's work on them now (the fetching thread may be inside a
+      // long fetch); the connection then ends the result when it runs its next statement.
+      if (started && !finished) guard.halt();
       // Unfinished: DuckDB still holds the result's buffer and open files until the connection runs again.
       close(finished);
     }
@@ -83,7 +86,7 @@ export function streamingResult(
       if (started) throw new FusionError("INVALID_ARGUMENT", "A query result can be iterated only once.");
       started = true;
       try {
-        yield* resultBatches(stream, schema, kinds, checkpoint, DEFAULT_BATCH_LIMITS, true, memory);
+        yield* resultBatches(stream, schema, kinds, checkpoint, DEFAULT_BATCH_LIMITS, true, memory, () => guard.halt());
         guard.check();
         finished = true;
       } catch (error) {

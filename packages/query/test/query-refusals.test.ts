@@ -130,6 +130,67 @@ describe("bad input", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it("fails the next read, not the process, when the query is stopped while the consumer holds a batch", async () => {
+    // Slow rows, so that the call fetching the next batch is still in flight (for up to its 100 ms budget) when
+    // close() interrupts the query right after the first batch: its failure must reach the reader, not escape as
+    // an unhandled rejection (which would end the process).
+    const sql = "SELECT md5(repeat(i::VARCHAR, 1000)) AS h FROM range(0, 10000000) r(i)";
+    const reads = async (result: Awaited<ReturnType<QueryEngine["query"]>>, pause: () => void) => {
+      const iterator = result[Symbol.asyncIterator]();
+      expect((await iterator.next()).done).toBe(false);
+      pause();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      try {
+        while (!(await iterator.next()).done) {
+          // drain
+        }
+      } catch (error) {
+        return error instanceof FusionError ? error.code : String(error);
+      }
+      return "ended";
+    };
+    // Node ends the process on an unhandled rejection; the test runner forgives one handled later, so watch here.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const closed = await engine.query(sql);
+      expect(await reads(closed, () => closed.close())).toBe("CANCELLED");
+      const fast = "SELECT md5(i::VARCHAR) AS h FROM range(0, 50000000) r(i)";
+      expect(await reads(await engine.query(fast, { timeoutMs: 300 }), () => undefined)).toBe("DEADLINE_EXCEEDED");
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("ends DuckDB's work at once when the consumer stops early or closes the result", async () => {
+    // The first rows come at once, the rest would take seconds of scanning: stopping must not wait for them.
+    const sql = "SELECT i, 'x' || i::VARCHAR AS s FROM range(0, 3000000000) r(i) WHERE i < 131072 OR i % 100000007 = 0";
+    const stopped = await engine.query(sql);
+    let started = performance.now();
+    for await (const _ of stopped) {
+      started = performance.now();
+      break;
+    }
+    expect(performance.now() - started).toBeLessThan(1_000);
+    const closed = await engine.query(sql);
+    const iterator = closed[Symbol.asyncIterator]();
+    await iterator.next();
+    started = performance.now();
+    closed.close();
+    await expect(iterator.next()).rejects.toThrow(/closed/);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // Both connections are usable again at once.
+    started = performance.now();
+    const [a, b] = await Promise.all([engine.query("SELECT 1 AS one"), engine.query("SELECT 2 AS two")]);
+    const values: unknown[] = [];
+    for await (const batch of a) values.push(batch.getChild("one")?.get(0));
+    for await (const batch of b) values.push(batch.getChild("two")?.get(0));
+    expect(values).toEqual([1, 2]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it("cancels a running query through its AbortSignal", async () => {
     const controller = new AbortController();
     const pending = failure("SELECT sum(a.range * b.range) FROM range(100000000) a, range(1000000) b", {

@@ -288,7 +288,9 @@ function dataOf(kind: NativeKind, type: DataType, nodes: NativeNode[], cursor: {
 
 /**
  * Streams a DuckDB result as Arrow RecordBatches through the addon: one batch per call, with the next call in
- * flight while the caller handles the current batch. `checkpoint` runs before every call.
+ * flight while the caller handles the current batch. `checkpoint` runs before every call. `interrupt` stops DuckDB's
+ * work on the result; it is called when the consumer stops before the end, so that the pump's thread, which may be
+ * inside a long fetch, ends at once.
  */
 export async function* nativeResultBatches(
   native: NativeAddon,
@@ -298,14 +300,22 @@ export async function* nativeResultBatches(
   checkpoint: () => void,
   limits: BatchLimits,
   memory?: BatchMemory,
+  interrupt?: () => void,
 ): AsyncGenerator<RecordBatch> {
   const plan = encodePlan(kinds);
   // Set when the consumer stops: the call in flight returns at its next chunk instead of filling a whole batch.
   const cancel = new Int32Array(1);
   checkpoint();
   const pump = native.startPump(resultHandle(result), pumpCapacity(limits));
-  const fetch = () => native.fetchBatch(pump, plan, limits.maxRows, limits.maxBytes, cancel);
+  // The call in flight fails while the consumer holds the previous batch when the query is interrupted (deadline,
+  // cancel, close); it is awaited later, so mark it handled now or Node reports an unhandled rejection and exits.
+  const fetch = () => {
+    const call = native.fetchBatch(pump, plan, limits.maxRows, limits.maxBytes, cancel);
+    call.catch(ignore);
+    return call;
+  };
   let pending: Promise<NativeBatch | null> = Promise.resolve(null);
+  let ended = false;
   try {
     pending = fetch();
     for (;;) {
@@ -318,9 +328,15 @@ export async function* nativeResultBatches(
         checkpoint();
         throw error;
       }
-      if (batch === null) break;
-      checkpoint();
+      if (batch === null) {
+        ended = true;
+        break;
+      }
+      ended = batch.done;
       pending = batch.done ? Promise.resolve(null) : fetch();
+      // A call that ran out of time before any rows came (a slow query) returns empty: ask again.
+      if (batch.rows === 0) continue;
+      checkpoint();
       if (memory !== undefined) {
         for (const node of batch.nodes) {
           memory.adopt(node.validity);
@@ -340,14 +356,14 @@ export async function* nativeResultBatches(
   } finally {
     // Stop, then settle, the call still in flight, and end the pump's thread, before the caller closes the result
     // or runs another statement on its connection.
+    if (!ended) interrupt?.();
     cancel[0] = 1;
-    await pending.then(
-      () => undefined,
-      () => undefined,
-    );
+    await pending.then(ignore, ignore);
     await native.stopPump(pump);
   }
 }
+
+const ignore = () => undefined;
 
 /**
  * How many chunks the pump may queue ahead of the conversion: two batches' worth of rows. Chunks hold at most 2,048

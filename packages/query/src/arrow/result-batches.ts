@@ -25,7 +25,8 @@ export function resultSchema(names: readonly string[], kinds: readonly NativeKin
  * Streams a DuckDB result as Arrow RecordBatches, one batch per `limits`. `checkpoint` runs before every fetch
  * (deadline and cancellation checks). The native conversion does the work when it is built (`native` true, the
  * default); otherwise, or with `native` false, the JavaScript builders below. `memory` learns the buffers of native
- * batches, so that a consumer can recycle them once written out.
+ * batches, so that a consumer can recycle them once written out; `interrupt` stops DuckDB's work on the result when
+ * the consumer stops early.
  */
 export async function* resultBatches(
   result: DuckDBResult,
@@ -35,10 +36,11 @@ export async function* resultBatches(
   limits: BatchLimits = DEFAULT_BATCH_LIMITS,
   native = true,
   memory?: BatchMemory,
+  interrupt?: () => void,
 ): AsyncGenerator<RecordBatch> {
   const addon = native ? nativeAddon() : undefined;
   if (addon?.accepts(resultHandle(result)) === true) {
-    yield* nativeResultBatches(addon, result, schema, kinds, checkpoint, limits, memory);
+    yield* nativeResultBatches(addon, result, schema, kinds, checkpoint, limits, memory, interrupt);
     return;
   }
   yield* javascriptResultBatches(result, schema, kinds, checkpoint, limits);
@@ -62,14 +64,20 @@ async function* javascriptResultBatches(
     return new RecordBatch(schema, data);
   };
   // One fetch is always in flight while the previous chunk is converted: each fetch is a round trip through the
-  // libuv thread pool, and overlapping it with the copy hides most of that latency.
-  let pending = result.fetchChunk();
+  // libuv thread pool, and overlapping it with the copy hides most of that latency. It can fail while the batch
+  // is with the consumer (an interrupted query); it is awaited later, so it is marked handled at once.
+  const fetchChunk = () => {
+    const call = result.fetchChunk();
+    call.catch(() => undefined);
+    return call;
+  };
+  let pending = fetchChunk();
   try {
     for (;;) {
       checkpoint();
       const chunk = await pending;
       if (chunk === null || chunk.rowCount === 0) break;
-      pending = result.fetchChunk();
+      pending = fetchChunk();
       const n = chunk.rowCount;
       for (let c = 0; c < builders.length; c++) {
         builders[c]?.appendRange(duckdb.data_chunk_get_vector(chunk.chunk, c), 0, n);
