@@ -3,12 +3,31 @@ import { spawn } from "node:child_process";
 import { connect, constants } from "node:http2";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
-import { createDeltaCatalog, createQueryEngine } from "@mlfusion/query";
+import { createDeltaCatalog, createQueryEngine, type QueryEngine } from "@mlfusion/query";
 import { createTempDir, pythonExecutable } from "@mlfusion/testing";
 import { pino } from "pino";
 import { describe, expect, test } from "vitest";
 import { createDeltaDatasetCatalog, createMemoryDatasetCatalog, startFlightServer } from "../src/index.js";
 import { flightPython, lastJson, PRELUDE } from "./python-flight.js";
+
+/** Runs `run` against a Flight server with a SQL engine over an empty data folder, then closes all of it. */
+async function withQueryServer(
+  run: (server: Awaited<ReturnType<typeof startFlightServer>>, engine: QueryEngine) => Promise<void>,
+): Promise<void> {
+  const dir = await createTempDir("flight-query-");
+  const queryEngine = createQueryEngine({
+    catalog: createDeltaCatalog({ dataRoot: dir.path }),
+    config: { timeoutMs: 60_000 },
+  });
+  const server = await startFlightServer({ catalog: createDeltaDatasetCatalog(dir.path), queryEngine, port: 0 });
+  try {
+    await run(server, queryEngine);
+  } finally {
+    await server.close();
+    await queryEngine.close();
+    await dir.close();
+  }
+}
 
 describe("bearer token auth", () => {
   test("rejects missing and wrong tokens with UNAUTHENTICATED and accepts the handshake's token", async () => {
@@ -111,13 +130,7 @@ describe("deadlines and cancellation", () => {
   });
 
   test("a query result of many batches arrives intact while each batch's memory is reused once sent", async () => {
-    const dir = await createTempDir("flight-recycle-");
-    const queryEngine = createQueryEngine({
-      catalog: createDeltaCatalog({ dataRoot: dir.path }),
-      config: { timeoutMs: 60_000 },
-    });
-    const server = await startFlightServer({ catalog: createDeltaDatasetCatalog(dir.path), queryEngine, port: 0 });
-    try {
+    await withQueryServer(async (server) => {
       // ~20 batches: a batch recycled before its bytes were written would carry a later batch's values. The client
       // pauses at first so that HTTP/2 flow control holds sent frames back in the server's queue.
       const out = await flightPython(
@@ -150,21 +163,11 @@ print(json.dumps({"rows": expected_start, "batches": batches, "ok": ok}))
       expect(result.rows).toBe(2_000_000);
       expect(result.batches).toBeGreaterThan(10);
       expect(result.ok).toBe(true);
-    } finally {
-      await server.close();
-      await queryEngine.close();
-      await dir.close();
-    }
+    });
   });
 
   test("a client that abandons a DoGet mid-stream ends the call and frees its query at once", async () => {
-    const dir = await createTempDir("flight-abandon-");
-    const queryEngine = createQueryEngine({
-      catalog: createDeltaCatalog({ dataRoot: dir.path }),
-      config: { timeoutMs: 60_000 },
-    });
-    const server = await startFlightServer({ catalog: createDeltaDatasetCatalog(dir.path), queryEngine, port: 0 });
-    try {
+    await withQueryServer(async (server, queryEngine) => {
       // Many result batches; the client reads one and cancels while the server is producing and sending the rest.
       const out = await flightPython(
         server.url,
@@ -186,10 +189,7 @@ print(json.dumps({"first": first > 0}))
       let answer: unknown;
       for await (const batch of result) answer = batch.getChild("answer")?.get(0);
       expect(answer).toBe(42);
-    } finally {
-      await queryEngine.close();
-      await dir.close();
-    }
+    });
   });
 
   test("a client that disconnects in the middle of a DoPut leaves no commit behind", async () => {
