@@ -194,7 +194,7 @@ export function createFlightHandlers(
         if (flightSql !== undefined && sql !== undefined) {
           const result = await flightSql.execute(sql, call.signal);
           try {
-            await sendFrames(call, encodeRecordBatches(result.schema, result), result.recycle?.bind(result));
+            await sendFrames(call, encodeRecordBatches(result.schema, result), (frame) => result.recycle?.(frame));
           } finally {
             result.close?.();
           }

@@ -307,13 +307,7 @@ export async function* nativeResultBatches(
   const cancel = new Int32Array(1);
   checkpoint();
   const pump = native.startPump(resultHandle(result), pumpCapacity(limits));
-  // The call in flight fails while the consumer holds the previous batch when the query is interrupted (deadline,
-  // cancel, close); it is awaited later, so mark it handled now or Node reports an unhandled rejection and exits.
-  const fetch = () => {
-    const call = native.fetchBatch(pump, plan, limits.maxRows, limits.maxBytes, cancel);
-    call.catch(ignore);
-    return call;
-  };
+  const fetch = () => handled(native.fetchBatch(pump, plan, limits.maxRows, limits.maxBytes, cancel));
   let pending: Promise<NativeBatch | null> = Promise.resolve(null);
   let ended = false;
   try {
@@ -364,6 +358,16 @@ export async function* nativeResultBatches(
 }
 
 const ignore = () => undefined;
+
+/**
+ * `call`, marked handled. A fetch stays in flight while the consumer holds the previous batch and fails when the
+ * query is interrupted meanwhile (deadline, cancel, close); it is awaited only later, and without a handler Node
+ * reports an unhandled rejection and exits.
+ */
+export function handled<T>(call: Promise<T>): Promise<T> {
+  call.catch(ignore);
+  return call;
+}
 
 /**
  * How many chunks the pump may queue ahead of the conversion: two batches' worth of rows. Chunks hold at most 2,048

@@ -2,7 +2,7 @@ import type { DuckDBResult } from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
 import { Field, makeData, RecordBatch, Schema, Struct } from "apache-arrow";
 import { type ColumnBuilder, createColumnBuilder } from "./column-builders.js";
-import { type BatchMemory, nativeAddon, nativeResultBatches, resultHandle } from "./native-batches.js";
+import { type BatchMemory, handled, nativeAddon, nativeResultBatches, resultHandle } from "./native-batches.js";
 import { arrowTypeOf, type NativeKind } from "./native-kinds.js";
 
 /** Batches are cut at this many rows or bytes, whichever comes first (roughly 1-4 MB per batch). */
@@ -64,13 +64,8 @@ async function* javascriptResultBatches(
     return new RecordBatch(schema, data);
   };
   // One fetch is always in flight while the previous chunk is converted: each fetch is a round trip through the
-  // libuv thread pool, and overlapping it with the copy hides most of that latency. It can fail while the batch
-  // is with the consumer (an interrupted query); it is awaited later, so it is marked handled at once.
-  const fetchChunk = () => {
-    const call = result.fetchChunk();
-    call.catch(() => undefined);
-    return call;
-  };
+  // libuv thread pool, and overlapping it with the copy hides most of that latency.
+  const fetchChunk = () => handled(result.fetchChunk());
   let pending = fetchChunk();
   try {
     for (;;) {
